@@ -1,0 +1,45 @@
+"""Small helpers for building replies that stay inside Discord's limits."""
+
+from __future__ import annotations
+
+import discord
+
+EMBED_TOTAL = 6000
+FIELD_VALUE = 1024
+FIELD_NAME = 256
+DESCRIPTION = 4096
+TITLE = 256
+FIELDS = 25
+MESSAGE = 2000
+
+BRAND = discord.Colour.from_rgb(52, 101, 164)
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, ending with an ellipsis when cut."""
+    text = text or ""
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def safe(text: str, limit: int | None = None) -> str:
+    """User-provided text made inert for Discord markdown and mentions."""
+    cleaned = discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    return clip(cleaned, limit) if limit else cleaned
+
+
+def embed_size(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def add_field(embed: discord.Embed, name: str, value: str, *, inline: bool = False) -> bool:
+    """Add a field if the embed still has room; clips name/value. Returns False if it did not fit."""
+    if len(embed.fields) >= FIELDS:
+        return False
+    name, value = clip(name, FIELD_NAME), clip(value or "—", FIELD_VALUE)
+    if len(embed) + len(name) + len(value) > EMBED_TOTAL - 50:
+        room = EMBED_TOTAL - 50 - len(embed) - len(name)
+        if room < 40:
+            return False
+        value = clip(value, room)
+    embed.add_field(name=name, value=value, inline=inline)
+    return True

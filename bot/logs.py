@@ -1,0 +1,23 @@
+"""Logging set-up. Letter text, tokens and users' notes are never logged at any level."""
+
+from __future__ import annotations
+
+import logging
+
+# These discord.py loggers print whole request/event payloads at DEBUG, which would include letter text
+# typed into commands. They never go below INFO, whatever LOG_LEVEL says.
+PAYLOAD_LOGGERS = (
+    "discord.http",
+    "discord.gateway",
+    "discord.webhook.async_",
+    "discord.state",
+    "discord.client",
+)
+
+
+def setup_logging(level: str = "INFO") -> None:
+    import discord
+
+    discord.utils.setup_logging(level=logging.getLevelName(level), root=True)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
