@@ -14,25 +14,23 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.problems import NotYours, UserFacingError
+
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
 log = logging.getLogger("lorcoach.errors")
 
-
-class UserFacingError(Exception):
-    """An expected problem whose message is safe and useful to show the user as is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotYours(UserFacingError):
-    """Somebody pressed a button or used a form that belongs to another user."""
-
-    def __init__(self) -> None:
-        super().__init__("These buttons belong to someone else. Run the command yourself to get your own.")
+__all__ = [
+    "GuardedModal",
+    "GuardedView",
+    "LorTree",
+    "NotYours",
+    "UserFacingError",
+    "guarded",
+    "handle_interaction_error",
+    "send_ephemeral",
+]
 
 
 def new_reference() -> str:
