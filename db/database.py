@@ -15,12 +15,13 @@ import logging
 import os
 import re
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiosqlite
 
@@ -78,6 +79,9 @@ def _create_private_file(path: Path) -> None:
 class Database:
     """A single aiosqlite connection shared by the whole bot."""
 
+    #: Connected databases, so a test harness can close whatever a run left open.
+    open_instances: ClassVar[weakref.WeakSet[Database]] = weakref.WeakSet()
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
@@ -89,7 +93,11 @@ class Database:
             return
         if str(self.path) != ":memory:":
             _create_private_file(self.path)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        pending = aiosqlite.connect(self.path, isolation_level=None)
+        # The worker thread must never keep the process alive if a bot is dropped without close()
+        # (a crash, or a test harness that detaches it); close() is still the normal way out.
+        pending._thread.daemon = True
+        conn = await pending
         conn.row_factory = aiosqlite.Row
         for pragma in (
             "PRAGMA journal_mode=WAL",
@@ -100,6 +108,7 @@ class Database:
             async with conn.execute(pragma) as cursor:  # close each cursor: an open one blocks COMMIT
                 await cursor.fetchall()
         self._conn = conn
+        Database.open_instances.add(self)
         for suffix in ("-wal", "-shm"):
             side = self.path.with_name(self.path.name + suffix)
             if side.exists():
@@ -109,6 +118,7 @@ class Database:
         if self._conn is None:
             return
         conn, self._conn = self._conn, None
+        Database.open_instances.discard(self)
         try:
             async with conn.execute("PRAGMA optimize") as cursor:
                 await cursor.fetchall()

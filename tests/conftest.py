@@ -20,6 +20,16 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return db_path
 
 
+@pytest.fixture(autouse=True)
+async def close_databases():
+    """simcord detaches bots without close(): close every database a test opened (after simcord_env)."""
+    yield
+    from db import Database
+
+    for database in list(Database.open_instances):
+        await database.close()
+
+
 @pytest.fixture
 def db_path(isolated_config: Path) -> Path:
     return isolated_config
