@@ -41,18 +41,33 @@ async def build(path: Path, users: int, per_user: int) -> None:
                 ref_id += 1
                 name = f"Dr {rng.choice('ABCDEFGHIJKLMNOP')}{n} {user}"
                 rows.append(
-                    (ref_id, user, name, name.casefold(), rng.choice(LABEL_ORDER).value, rng.choice(kinds).value,
-                     rng.choice(statuses).value, rng.random() < 0.2, "2026-05-01", now, now)
+                    (
+                        ref_id,
+                        user,
+                        name,
+                        name.casefold(),
+                        rng.choice(LABEL_ORDER).value,
+                        rng.choice(kinds).value,
+                        rng.choice(statuses).value,
+                        rng.random() < 0.2,
+                        "2026-05-01",
+                        now,
+                        now,
+                    )
                 )
                 if ref_id % 10 == 0:
-                    bullets += [(user, ref_id, p, rng.choice(areas).value, "Managed 10 inpatients daily") for p in range(3)]
+                    bullets += [
+                        (user, ref_id, p, rng.choice(areas).value, "Managed 10 inpatients daily")
+                        for p in range(3)
+                    ]
             conn.executemany(
                 "INSERT INTO referees (id, user_id, name, name_key, label, kind, status, circled, letter_date,"
                 " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 rows,
             )
             conn.executemany(
-                "INSERT INTO referee_bullets (user_id, referee_id, position, area, text) VALUES (?,?,?,?,?)", bullets
+                "INSERT INTO referee_bullets (user_id, referee_id, position, area, text) VALUES (?,?,?,?,?)",
+                bullets,
             )
     conn.close()
 

@@ -26,7 +26,9 @@ def main() -> int:
             continue
         print(f"== {name}{' (quick)' if args.quick else ''}", flush=True)
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(path), *(["--quick"] if args.quick else [])], cwd=HERE.parent)
+        proc = subprocess.run(
+            [sys.executable, str(path), *(["--quick"] if args.quick else [])], cwd=HERE.parent
+        )
         print(f"   ({time.perf_counter() - started:.1f} s, exit {proc.returncode})", flush=True)
         if proc.returncode:
             failed.append(name)

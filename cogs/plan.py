@@ -27,6 +27,8 @@ from db.profiles import ApplicantProfile, get_profile, save_profile
 from db.referees import Referee, get_referee_by_id, list_referees
 
 PROFILE_CHOICES = [app_commands.Choice(name=title, value=p.value) for p, title in PROFILES.items()]
+
+
 def portfolio(referees: list[Referee]) -> list[PortfolioLetter]:
     return [
         PortfolioLetter(
@@ -58,7 +60,9 @@ async def build_plan(bot: commands.Bot, user_id: int) -> tuple[Plan, ApplicantPr
 def _assignment_lines(plan: Plan, program: ProgramType) -> str:
     lines = []
     for number, item in enumerate(plan.assignments[program], 1):
-        flags = [word for word, on in (("still to secure", item.potential), ("optional", item.optional)) if on]
+        flags = [
+            word for word, on in (("still to secure", item.potential), ("optional", item.optional)) if on
+        ]
         extra = f" *({', '.join(flags)})*" if flags else ""
         lines.append(f"{number}. **{safe(item.name, 80)}**{extra} — {item.reason}")
     return "\n".join(lines) or "No letter yet: see the actions below."
@@ -152,7 +156,8 @@ class PlanActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"pla
         actions = plan.next_three()
         if self.number >= len(actions):
             await interaction.response.send_message(
-                "Your plan changed since this message: run /plan again for the current actions.", ephemeral=True
+                "Your plan changed since this message: run /plan again for the current actions.",
+                ephemeral=True,
             )
             return
         await run_action(interaction, actions[self.number], referees)
@@ -163,7 +168,9 @@ async def run_action(interaction: discord.Interaction, action: Action, referees:
     by_name = {r.name: r for r in referees}
     referee = by_name.get(action.referee or "")
     ask_cog = interaction.client.get_cog("Ask")
-    if referee is not None and (await get_referee_by_id(interaction.client.db, interaction.user.id, referee.id)):
+    if referee is not None and (
+        await get_referee_by_id(interaction.client.db, interaction.user.id, referee.id)
+    ):
         if action.kind is ActionKind.ask and ask_cog is not None:
             await ask_cog.open_checklist(interaction, referee.id)
             return
@@ -192,7 +199,9 @@ class PlanCog(commands.Cog, name="Plan"):
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(PlanActionButton)
 
-    @app_commands.command(name="plan", description="Which letters to send where, what to fix, and your next steps")
+    @app_commands.command(
+        name="plan", description="Which letters to send where, what to fix, and your next steps"
+    )
     @app_commands.describe(
         profile="Your situation (remembered for next time)",
         reapplying="Are you applying again after an earlier cycle? (remembered)",
@@ -219,7 +228,9 @@ class PlanCog(commands.Cog, name="Plan"):
         plan, prof, referees = await build_plan(self.bot, user_id)
         view = discord.ui.View(timeout=None)
         for number, action in enumerate(plan.next_three()):
-            view.add_item(PlanActionButton(user_id, number, clip(f"{number + 1}. {_button_label(action)}", 80)))
+            view.add_item(
+                PlanActionButton(user_id, number, clip(f"{number + 1}. {_button_label(action)}", 80))
+            )
         await interaction.response.send_message(
             embed=plan_embed(plan, prof, len(referees)), view=view, ephemeral=True
         )

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from bot.advice.vocab import LABEL_ORDER, Area, RefereeKind, RefereeLabel, RefereeStatus
 from bot.problems import UserFacingError
@@ -167,7 +167,7 @@ class RefereeFields(BaseModel):
 
     @field_validator(*_SINGLE_LINE, *_MULTI_LINE)
     @classmethod
-    def _clean_text(cls, value: str | None, info: Any) -> str | None:
+    def _clean_text(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
         field = info.field_name

@@ -73,7 +73,9 @@ async def test_profile_is_remembered_and_changes_priorities(simcord_env, db_path
     assert field(switched.response.embeds[0], "Priorities for your profile") != older
     conn = sqlite3.connect(db_path)
     try:
-        row = conn.execute("SELECT profile, reapplying FROM applicant_profiles WHERE user_id = ?", (user.id,)).fetchone()
+        row = conn.execute(
+            "SELECT profile, reapplying FROM applicant_profiles WHERE user_id = ?", (user.id,)
+        ).fetchone()
     finally:
         conn.close()
     assert row == ("research_heavy", 1)
@@ -87,7 +89,9 @@ async def test_action_buttons_work_after_restart_and_only_for_their_owner(simcor
     await simcord_env.restart_bot(create_bot())
     first = next(c for row in result.response.components for c in row["components"])
     pressed = await owner.click(result.response, custom_id=first["custom_id"])
-    assert pressed.acknowledged and "someone else" not in (pressed.response.content if pressed.response else "")
+    assert pressed.acknowledged and "someone else" not in (
+        pressed.response.content if pressed.response else ""
+    )
 
     guild = simcord_env.create_guild()
     channel = guild.create_text_channel("advising")

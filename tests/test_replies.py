@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.advice.replies import RULES_PATH, ReplyReading, load_rules, read_reply
 
-DEV_SET = Path("/work/shared/eval/replies-dev.jsonl")
+DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "replies-dev.jsonl"
 LABELS = {"enthusiastic", "hedged", "declined"}
 
 ENTHUSIASTIC = [
