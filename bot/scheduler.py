@@ -2,10 +2,13 @@
 
 * Time is read only through the ``clock`` it is given (the bot's ``bot.now()``); it sleeps with
   ``asyncio.sleep`` on the difference, so simcord's virtual clock drives both.
-* Re-armed (woken early) whenever reminders are added, changed or cancelled: :func:`rearm`.
+* Re-armed (woken early) whenever reminders are added, changed or cancelled: :func:`rearm` cancels the
+  sleep task. (Not an ``asyncio.Event`` wait: simcord only parks sleeps, so an Event wait would keep a test
+  from ever settling; cancelling the sleep gives the same wake-up.)
 * Restarted if its task ever dies; one bad reminder never stops the others.
 * At-least-once: claim → send → mark sent. A crash between send and mark leaves the row in ``sending``;
   it is retried on the next start (or once the claim is stale), so it may arrive twice, never lost.
+* Bursts: at most ``concurrency`` DMs in flight and ``rate`` started per second.
 * Sending is done by a ``Sender`` (the Discord DM sender lives in ``cogs/reminders.py``). It raises
   :class:`Undeliverable` (DMs closed: stop), :class:`TemporaryFailure` (5xx, network: back off and retry),
   :class:`PermanentFailure` (retrying cannot help) or :class:`Skip` (nothing to say any more).
@@ -31,6 +34,9 @@ log = logging.getLogger("lorcoach.scheduler")
 BACKOFF: tuple[float, ...] = (30, 120, 600)
 #: At most this many DMs in flight at once (discord.py handles 429s; this keeps bursts polite).
 CONCURRENCY = 5
+#: At most this many DMs started per second. Discord's global limit is 50/s and every 429 counts toward
+#: its invalid-request ban, so bursts are paced just under it instead of being answered with 429s.
+RATE = 45.0
 #: Never sleep longer than this, so a wall-clock jump (or a suspended host) is noticed within hours.
 MAX_SLEEP = 6 * 3600.0
 #: A claim older than this is taken as abandoned and retried (may duplicate once).
@@ -74,6 +80,7 @@ class Scheduler:
         sender: Sender,
         *,
         concurrency: int = CONCURRENCY,
+        rate: float = RATE,
         backoff: tuple[float, ...] = BACKOFF,
         on_undeliverable: Callable[[Reminder], Awaitable[None]] | None = None,
     ) -> None:
@@ -83,6 +90,8 @@ class Scheduler:
         self.backoff = backoff
         self.on_undeliverable = on_undeliverable
         self._semaphore = asyncio.Semaphore(concurrency)
+        self._interval = 1.0 / rate
+        self._next_start = 0.0
         self._task: asyncio.Task[None] | None = None
         self._sleeper: asyncio.Task[None] | None = None
         self._dirty = False
@@ -203,6 +212,7 @@ class Scheduler:
         return len(seen)
 
     async def _deliver(self, reminder_id: int) -> None:
+        await self._pace()
         async with self._semaphore:
             if self._stopping:
                 return
@@ -223,6 +233,19 @@ class Scheduler:
             else:
                 await store.mark_sent(self.db, reminder.id, self.clock())
                 self.delivered += 1
+
+    async def _pace(self) -> None:
+        """Wait for this delivery's start slot: slots are ``1 / rate`` seconds apart (on the bot's clock).
+
+        Slots are reserved without awaiting, so waiting deliveries only ever sleep (no lock queue).
+        """
+        now = self.clock().timestamp()
+        if self._next_start - now > self._interval * BATCH:  # the wall clock jumped back: start afresh
+            self._next_start = now
+        start = max(now, self._next_start)
+        self._next_start = start + self._interval
+        if start > now:
+            await asyncio.sleep(start - now)
 
     async def _undeliverable(self, reminder: Reminder, why: str) -> None:
         await store.mark_final(self.db, reminder.id, ReminderStatus.undeliverable, why)

@@ -161,16 +161,24 @@ class Database:
     # ------------------------------------------------------------------ queries
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any error. Writers are serialised."""
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any error or cancellation. Writers are serialised."""
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                # Even if we were cancelled while BEGIN was queued, the worker runs statements in order,
+                # so this ROLLBACK runs after it; shielded so a second cancellation cannot skip it.
+                await asyncio.shield(self._rollback())
                 raise
             else:
                 await self.conn.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        try:
+            await self.conn.execute("ROLLBACK")
+        except sqlite3.OperationalError:  # no transaction was open (BEGIN itself failed)
+            pass
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write statement in its own transaction; returns the number of rows changed."""

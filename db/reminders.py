@@ -248,6 +248,22 @@ async def create_reminder(
     )
 
 
+async def create_many(db: Database, items: list[tuple[int, datetime, str]], *, now: datetime) -> int:
+    """Store many custom reminders ``(user_id, due_at, text)`` in one transaction; returns how many."""
+    created = to_ts(now)
+    params = [(user, text.strip()[:MAX_TEXT], to_ts(due), to_ts(due), created) for user, due, text in items]
+    async with (
+        db.transaction() as conn,
+        conn.executemany(
+            "INSERT INTO reminders (user_id, kind, text, due_at, scheduled_for, created_at)"
+            " VALUES (?, 'custom', ?, ?, ?, ?)",
+            params,
+        ),
+    ):
+        pass
+    return len(params)
+
+
 async def get_reminder(db: Database, user_id: int, reminder_id: int) -> Reminder | None:
     """A reminder, only if it belongs to ``user_id``."""
     row = await db.fetchone("SELECT * FROM reminders WHERE id = ? AND user_id = ?", (reminder_id, user_id))

@@ -210,3 +210,28 @@ def test_cli_blank_token_in_dotenv_is_treated_as_missing(tmp_path):
     (tmp_path / ".env").write_text("DISCORD_TOKEN=\n")
     proc = _cli("run", cwd=tmp_path)
     assert proc.returncode == 2 and "DISCORD_TOKEN" in proc.stderr
+
+
+async def test_a_cancelled_transaction_leaves_the_connection_usable(tmp_path):
+    import asyncio
+
+    db = Database(tmp_path / "t.sqlite3")
+    await db.connect()
+    try:
+        await db.migrate()
+
+        async def slow_writer() -> None:
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO meta (key, value) VALUES ('half', 'written')")
+                await asyncio.sleep(3600)
+
+        task = asyncio.create_task(slow_writer())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await db.get_meta("half") is None, "the cancelled write was rolled back"
+        await db.set_meta("after", "ok")  # a new transaction starts fine
+        assert await db.get_meta("after") == "ok"
+    finally:
+        await db.close()

@@ -1,8 +1,9 @@
-"""Reminders end to end: commands, DMs, restarts, Discord failures, nudges, follow-ups and buttons (simcord)."""
+"""Reminders end to end: commands, DMs, restarts, Discord failures, nudges, follow-ups, buttons (simcord)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -83,7 +84,9 @@ async def test_remind_shows_discord_timestamps_and_the_zone_used(simcord_env, db
     assert res.ephemeral
     assert stamped(content) == simcord_env.now() + timedelta(hours=2)
     assert "UTC — set yours with /timezone" in content and "Email Dr Rao" in content
-    assert rows(db_path, "SELECT user_id, text, status FROM reminders") == [(user.id, "Email Dr Rao", "pending")]
+    assert rows(db_path, "SELECT user_id, text, status FROM reminders") == [
+        (user.id, "Email Dr Rao", "pending")
+    ]
 
 
 async def test_times_are_read_in_the_users_time_zone(simcord_env):
@@ -184,7 +187,11 @@ async def test_closed_dms_mark_undeliverable_and_the_user_is_told_once(simcord_e
     user = simcord_env.create_user("ivy")
     await user.slash("remind", when="in 1 hour", what="Email the PD")
     simcord_env.inject_error(
-        "POST", "/channels/*/messages", status=403, code=50007, message="Cannot send messages to this user",
+        "POST",
+        "/channels/*/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
         times=None,
     )
     await simcord_env.advance_time(HOUR)
@@ -220,7 +227,11 @@ async def test_a_burst_of_due_reminders_all_arrive(simcord_env, db_path):
     for user in users:
         await user.slash("remind", when="in 1 hour", what=f"burst for {user.name}")
     await simcord_env.advance_time(HOUR)
+    await simcord_env.advance_time(1)  # 12 DMs paced at 45/s take about a quarter of a second
     assert all(len(dms(simcord_env, u)) == 1 for u in users)
+    sent = sorted(dms(simcord_env, u)[0].created_at for u in users)
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= 0.02, gaps
     assert rows(db_path, "SELECT DISTINCT status FROM reminders") == [("sent",)]
 
 
@@ -244,7 +255,7 @@ async def test_a_dead_scheduler_is_restarted(simcord_env, monkeypatch):
     assert scheduler.restarts == 1 and scheduler.running
     await simcord_env.advance_time(HOUR)
     assert ["Still delivered" in m.content for m in dms(simcord_env, user)] == [True]
-    assert [str(e) for e in simcord_env.errors if isinstance(e, RuntimeError)] in ([], ["scheduler bug"])
+    assert calls >= 2, "the restarted loop asked the database again"
 
 
 async def test_schedule_reminder_api_stores_and_rearms(simcord_env, db_path):
@@ -309,7 +320,10 @@ async def test_reminders_list_pages_stay_inside_discord_limits(simcord_env):
     for i in range(11):
         await user.slash("remind", when=f"in {i + 1} hours", what=f"item {i + 1:02d}")
     first = await user.slash("reminders")
-    assert "item 01" in first.response.embeds[0].description and "item 05" not in first.response.embeds[0].description
+    assert (
+        "item 01" in first.response.embeds[0].description
+        and "item 05" not in first.response.embeds[0].description
+    )
     rows_of_buttons = first.response.components
     assert len(rows_of_buttons) <= 5 and all(len(r["components"]) <= 5 for r in rows_of_buttons)
     second = await user.click(first.response, label="Next ▶")
@@ -348,8 +362,8 @@ async def test_daily_nudge_names_one_writer_and_stops_once_marked_sent(simcord_e
     [nudge] = dms(simcord_env, user)
     assert "Dr Circled" in nudge.content and "Dr Unsure" not in nudge.content and "strong" in nudge.content
     draft = await user.click(nudge, label="Draft email")
-    assert draft.ephemeral and "Subject:" in (draft.response.content + "".join(
-        a.filename for a in draft.response.attachments))
+    assert draft.ephemeral and draft.response.content.startswith("```\nSubject:")
+    assert "Dr Circled" in draft.response.content
     marked = await user.click(nudge, label="Mark as sent")
     assert "as asked" in marked.response.content
     await status_listeners_done()
@@ -363,7 +377,9 @@ async def test_daily_nudge_names_one_writer_and_stops_once_marked_sent(simcord_e
     assert len(dms(simcord_env, user)) == 2, "nothing left to send: the day is skipped"
     skipped = rows(db_path, "SELECT last_error FROM reminders WHERE kind = 'nudge' AND status = 'cancelled'")
     assert skipped and "skipped" in skipped[-1][0]
-    assert rows(db_path, "SELECT COUNT(*) FROM reminders WHERE kind = 'nudge' AND status = 'pending'") == [(1,)]
+    assert rows(db_path, "SELECT COUNT(*) FROM reminders WHERE kind = 'nudge' AND status = 'pending'") == [
+        (1,)
+    ]
 
 
 async def test_daily_nudge_keeps_local_time_across_new_york_dst(simcord_env, db_path):
@@ -392,7 +408,9 @@ async def test_remind_me_tonight_and_stop_nudges(simcord_env, db_path):
     assert stamped(res.response.content) == datetime(2026, 1, 1, 14, 30, tzinfo=UTC)  # 20:00 IST
     stop = await user.click(nudge, label="Stop nudges")
     assert "off" in stop.response.content
-    assert rows(db_path, "SELECT COUNT(*) FROM reminders WHERE kind = 'nudge' AND status = 'pending'") == [(0,)]
+    assert rows(db_path, "SELECT COUNT(*) FROM reminders WHERE kind = 'nudge' AND status = 'pending'") == [
+        (0,)
+    ]
     await simcord_env.advance_time(12 * HOUR)
     tonight = dms(simcord_env, user)[-1]
     assert "Tonight" in tonight.content and "Dr Kapoor" in tonight.content
@@ -404,7 +422,9 @@ async def test_nudge_off_command(simcord_env):
     res = await user.slash("nudge off")
     assert "off" in res.response.content.lower()
     listing = await user.slash("reminders")
-    assert any(f.name == "Daily nudge" and f.value.startswith("Off") for f in listing.response.embeds[0].fields)
+    assert any(
+        f.name == "Daily nudge" and f.value.startswith("Off") for f in listing.response.embeds[0].fields
+    )
 
 
 # ---------------------------------------------------------------- follow-ups follow the referee status

@@ -68,6 +68,11 @@ async def db(tmp_path: Path):
         await database.close()
 
 
+def datetime_now() -> datetime:
+    """Real time: pacing sleeps for real, so it is measured against the real clock."""
+    return datetime.now(UTC)
+
+
 async def status_of(db: Database, reminder_id: int) -> str:
     return await db.fetchval("SELECT status FROM reminders WHERE id = ?", (reminder_id,))
 
@@ -180,7 +185,9 @@ async def test_a_nudge_in_the_skipped_hour_fires_once_at_the_end_of_the_gap(db):
     assert on_the_8th.due_at == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)  # 02:30 does not exist: 03:00 EDT
     await store.claim(db, on_the_8th.id, on_the_8th.due_at)
     on_the_9th = await store.next_nudge(db, ANA)
-    assert on_the_9th is not None and on_the_9th.due_at == datetime(2026, 3, 9, 6, 30, tzinfo=UTC)  # 02:30 EDT
+    assert on_the_9th is not None and on_the_9th.due_at == datetime(
+        2026, 3, 9, 6, 30, tzinfo=UTC
+    )  # 02:30 EDT
 
 
 async def test_changing_time_zone_moves_the_pending_nudge(db):
@@ -199,6 +206,16 @@ async def test_nudge_off_cancels_the_chain(db):
 
 
 # ---------------------------------------------------------------- delivery rules
+
+
+async def test_bursts_are_paced_under_the_rate_limit(db):
+    sender = Recorder()
+    for i in range(10):
+        await add(db, f"paced {i}", 0)
+    started = asyncio.get_running_loop().time()
+    await Scheduler(db, datetime_now, sender, rate=100).run_due()
+    assert len(sender.sent) == 10
+    assert asyncio.get_running_loop().time() - started >= 9 / 100  # 10 starts, 10 ms apart
 
 
 async def test_only_due_reminders_are_sent_and_marked_sent(db):
@@ -281,7 +298,7 @@ async def test_bursts_are_sent_with_bounded_concurrency(db):
     clock, sender = Clock(), Recorder()
     for i in range(40):
         await add(db, f"burst {i}", 0)
-    assert await Scheduler(db, clock, sender, concurrency=5).run_due() == 40
+    assert await Scheduler(db, clock, sender, concurrency=5, rate=10_000).run_due() == 40
     assert len(sender.sent) == 40
     assert 1 < sender.max_in_flight <= 5
 
