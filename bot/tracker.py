@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 from typing import Protocol
 
-from bot.advice.vocab import Area, RefereeStatus
+from bot.advice.vocab import ACCEPTABLE_MONTHS, FRESH_MONTHS, Area, RefereeStatus, letter_age_months
 from bot.problems import UserFacingError
 from db import Database
 from db.referees import (
@@ -191,26 +191,18 @@ def parse_day(text: str, what: str, *, today: date) -> date:
 
 
 #: A letter is freshest within 12 months; up to 18 is usually fine if you kept working clinically.
-FRESH_MONTHS = 12
-STALE_MONTHS = 18
-
-
-def months_between(start: date, end: date) -> int:
-    """Whole months from ``start`` to ``end`` (0 if ``end`` is earlier)."""
-    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
-    return max(0, months)
 
 
 def letter_age(letter_date: date, today: date) -> str:
     """How old a letter is, with a nudge once it is past its best."""
-    months = months_between(letter_date, today)
+    months = letter_age_months(letter_date, today)
     if months < 1:
         age = "under a month old"
     elif months < 24:
         age = f"{months} month{'s' if months != 1 else ''} old"
     else:
         age = f"{months // 12} years old"
-    if months > STALE_MONTHS:
+    if months > ACCEPTABLE_MONTHS:
         return f"{age}: ask for an updated letter dated this year"
     if months > FRESH_MONTHS:
         return f"{age}: getting old, fine only if you kept working clinically"

@@ -19,12 +19,12 @@ from bot.advice.planner import (
     PortfolioLetter,
     Profile,
     make_plan,
-    months_between,
     render_plan_text,
 )
 from bot.advice.vocab import RefereeKind as K
 from bot.advice.vocab import RefereeLabel as L
 from bot.advice.vocab import RefereeStatus as S
+from bot.advice.vocab import letter_age_months
 
 TODAY = date(2026, 1, 15)
 IN_HAND = {S.agreed_strong, S.agreed_hedged, S.packet_sent, S.uploaded, S.assigned}
@@ -36,10 +36,22 @@ def ago(months: int) -> date:
     return date(total // 12, total % 12 + 1, 15)
 
 
-def letter(name: str, label: L | None, kind: K, status: S = S.uploaded, months: int | None = None,
-           circled: bool = False) -> PortfolioLetter:
-    return PortfolioLetter(name=name, label=label, kind=kind, status=status,
-                           letter_date=ago(months) if months is not None else None, circled=circled)
+def letter(
+    name: str,
+    label: L | None,
+    kind: K,
+    status: S = S.uploaded,
+    months: int | None = None,
+    circled: bool = False,
+) -> PortfolioLetter:
+    return PortfolioLetter(
+        name=name,
+        label=label,
+        kind=kind,
+        status=status,
+        letter_date=ago(months) if months is not None else None,
+        circled=circled,
+    )
 
 
 def plan_for(letters: list[PortfolioLetter], **kwargs) -> Plan:
@@ -198,8 +210,15 @@ def test_old_letter_update_offers_the_update_request_email() -> None:
 
 @pytest.mark.parametrize(
     ("months", "active", "verdict"),
-    [(12, False, None), (13, True, None), (13, False, "refresh"), (18, True, None),
-     (18, False, "refresh"), (19, True, "update"), (36, False, "update")],
+    [
+        (12, False, None),
+        (13, True, None),
+        (13, False, "refresh"),
+        (18, True, None),
+        (18, False, "refresh"),
+        (19, True, "update"),
+        (36, False, "update"),
+    ],
 )
 def test_age_boundaries(months: int, active: bool, verdict: str | None) -> None:
     plan = plan_for([letter("Dr A", L.strong, K.us_clinical, months=months)], clinically_active=active)
@@ -210,8 +229,9 @@ def test_four_strong_meets_target_and_needs_no_new_writer() -> None:
     plan = plan_for(FOUR_STRONG)
     assert plan.target.gaps == []
     assert [a.optional for a in plan.assignments["img_friendly"]] == [False, False, False, True]
-    assert not any(a.kind in (ActionKind.experience, ActionKind.referee_add, ActionKind.ask)
-                   for a in plan.actions)
+    assert not any(
+        a.kind in (ActionKind.experience, ActionKind.referee_add, ActionKind.ask) for a in plan.actions
+    )
     assert all(not a.potential for p in ("competitive", "img_friendly") for a in plan.assignments[p])
 
 
@@ -232,11 +252,16 @@ def test_reapplicant_reset_has_feedback_post_mortem_and_statement_update() -> No
 
 def test_many_letters_never_exceed_four_per_program() -> None:
     letters = [
-        letter("S1", L.strong, K.us_clinical), letter("S2", L.strong, K.us_clinical, S.not_asked),
-        letter("S3", L.strong, K.home_clinical), letter("S4", L.strong, K.home_clinical, S.asked),
-        letter("S5", L.strong, K.research), letter("U1", L.unsure, K.us_clinical),
-        letter("U2", L.unsure, K.other, S.agreed_hedged), letter("W1", L.weak, K.us_clinical),
-        letter("X1", L.suspect_negative, K.us_clinical), letter("D1", L.strong, K.us_clinical, S.declined),
+        letter("S1", L.strong, K.us_clinical),
+        letter("S2", L.strong, K.us_clinical, S.not_asked),
+        letter("S3", L.strong, K.home_clinical),
+        letter("S4", L.strong, K.home_clinical, S.asked),
+        letter("S5", L.strong, K.research),
+        letter("U1", L.unsure, K.us_clinical),
+        letter("U2", L.unsure, K.other, S.agreed_hedged),
+        letter("W1", L.weak, K.us_clinical),
+        letter("X1", L.suspect_negative, K.us_clinical),
+        letter("D1", L.strong, K.us_clinical, S.declined),
     ]
     plan = plan_for(letters)
     assert len(plan.assignments["competitive"]) == 3
@@ -254,29 +279,44 @@ def test_many_letters_never_exceed_four_per_program() -> None:
 
 
 def test_label_beats_status() -> None:
-    plan = plan_for([letter("Unsure", L.unsure, K.us_clinical),
-                     letter("Strong", L.strong, K.us_clinical, S.not_asked)])
+    plan = plan_for(
+        [letter("Unsure", L.unsure, K.us_clinical), letter("Strong", L.strong, K.us_clinical, S.not_asked)]
+    )
     assert names(plan, "competitive") == ["Strong", "Unsure"]
 
 
 def test_status_beats_kind_and_in_hand_beats_asked_beats_not_asked() -> None:
-    plan = plan_for([letter("US not asked", L.strong, K.us_clinical, S.not_asked),
-                     letter("US asked", L.strong, K.us_clinical, S.asked),
-                     letter("Home packet", L.strong, K.home_clinical, S.packet_sent)])
+    plan = plan_for(
+        [
+            letter("US not asked", L.strong, K.us_clinical, S.not_asked),
+            letter("US asked", L.strong, K.us_clinical, S.asked),
+            letter("Home packet", L.strong, K.home_clinical, S.packet_sent),
+        ]
+    )
     assert names(plan, "competitive") == ["Home packet", "US asked", "US not asked"]
 
 
 def test_kind_order_for_competitive_programs() -> None:
-    plan = plan_for([letter("Other", L.strong, K.other), letter("Research", L.strong, K.research),
-                     letter("Home", L.strong, K.home_clinical), letter("US", L.strong, K.us_clinical)])
+    plan = plan_for(
+        [
+            letter("Other", L.strong, K.other),
+            letter("Research", L.strong, K.research),
+            letter("Home", L.strong, K.home_clinical),
+            letter("US", L.strong, K.us_clinical),
+        ]
+    )
     assert names(plan, "competitive") == ["US", "Home", "Research"]
     assert names(plan, "img_friendly")[3] == "Other"  # strong, so it may ride along as the optional 4th
 
 
 def test_circled_then_fresher_breaks_ties() -> None:
-    plan = plan_for([letter("Old", L.strong, K.home_clinical, months=10),
-                     letter("New", L.strong, K.home_clinical, months=2),
-                     letter("Circled", L.strong, K.home_clinical, months=11, circled=True)])
+    plan = plan_for(
+        [
+            letter("Old", L.strong, K.home_clinical, months=10),
+            letter("New", L.strong, K.home_clinical, months=2),
+            letter("Circled", L.strong, K.home_clinical, months=11, circled=True),
+        ]
+    )
     assert names(plan, "competitive") == ["Circled", "New", "Old"]
 
 
@@ -336,9 +376,13 @@ def test_potential_flag_follows_in_hand_statuses(status: S) -> None:
 
 
 def test_fewer_than_three_usable_asks_listed_writers_first_then_new_ones() -> None:
-    plan = plan_for([letter("Have", L.strong, K.us_clinical),
-                     letter("Maybe", L.unsure, K.home_clinical, S.not_asked),
-                     letter("Likely", L.strong, K.home_clinical, S.not_asked)])
+    plan = plan_for(
+        [
+            letter("Have", L.strong, K.us_clinical),
+            letter("Maybe", L.unsure, K.home_clinical, S.not_asked),
+            letter("Likely", L.strong, K.home_clinical, S.not_asked),
+        ]
+    )
     asks = [a for a in plan.actions if a.kind is ActionKind.ask]
     assert [a.referee for a in asks] == ["Likely", "Maybe"]
     assert all(a.email_kind == "strong-request" and "2 more" in a.text for a in asks)
@@ -350,8 +394,9 @@ def test_fewer_than_three_usable_asks_listed_writers_first_then_new_ones() -> No
 
 
 def test_pending_asks_reduce_the_number_of_new_writers() -> None:
-    plan = plan_for([letter("Have", L.strong, K.us_clinical),
-                     letter("Waiting", L.strong, K.us_clinical, S.asked)])
+    plan = plan_for(
+        [letter("Have", L.strong, K.us_clinical), letter("Waiting", L.strong, K.us_clinical, S.asked)]
+    )
     add = next(a for a in plan.actions if a.kind is ActionKind.referee_add)
     assert "add 1 more writer" in add.text
     follow = next(a for a in plan.actions if a.referee == "Waiting")
@@ -359,8 +404,13 @@ def test_pending_asks_reduce_the_number_of_new_writers() -> None:
 
 
 def test_unlabelled_and_unsure_referees_get_label_and_ask_actions() -> None:
-    plan = plan_for([*FOUR_STRONG[:3], letter("Nolabel", None, K.home_clinical, S.not_asked),
-                     letter("Unsure", L.unsure, K.us_clinical, S.not_asked)])
+    plan = plan_for(
+        [
+            *FOUR_STRONG[:3],
+            letter("Nolabel", None, K.home_clinical, S.not_asked),
+            letter("Unsure", L.unsure, K.us_clinical, S.not_asked),
+        ]
+    )
     label = next(a for a in plan.actions if a.kind is ActionKind.label)
     assert label.referee == "Nolabel"
     asked = {a.referee for a in plan.actions if a.kind is ActionKind.ask}
@@ -445,27 +495,38 @@ def test_planner_does_not_import_discord() -> None:
     assert not any(name.split(".")[0] == "discord" for name in imported)
 
 
-@pytest.mark.parametrize(("start", "end", "months"), [
-    (date(2025, 1, 15), date(2026, 1, 15), 12), (date(2025, 1, 16), date(2026, 1, 15), 11),
-    (date(2024, 7, 31), date(2026, 1, 31), 18), (date(2026, 3, 1), date(2026, 1, 15), 0),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (date(2025, 1, 15), date(2026, 1, 15), 12),
+        (date(2025, 1, 16), date(2026, 1, 15), 11),
+        (date(2024, 7, 31), date(2026, 1, 31), 18),
+        (date(2026, 3, 1), date(2026, 1, 15), 0),
+    ],
+)
 def test_months_between(start: date, end: date, months: int) -> None:
-    assert months_between(start, end) == months
+    assert letter_age_months(start, end) == months
 
 
 # --- invariants over random portfolios ----------------------------------------------------------
 
 letters_strategy = st.lists(
-    st.tuples(st.sampled_from([*L, None]), st.sampled_from(list(K)), st.sampled_from(list(S)),
-              st.one_of(st.none(), st.integers(0, 40)), st.booleans()),
+    st.tuples(
+        st.sampled_from([*L, None]),
+        st.sampled_from(list(K)),
+        st.sampled_from(list(S)),
+        st.one_of(st.none(), st.integers(0, 40)),
+        st.booleans(),
+    ),
     max_size=12,
 ).map(lambda rows: [letter(f"W{i}", *row) for i, row in enumerate(rows)])
 
 
 @settings(max_examples=200, deadline=None)
 @given(letters_strategy, st.booleans(), st.booleans(), st.sampled_from([*Profile, None]))
-def test_plan_invariants(letters: list[PortfolioLetter], reapplying: bool, active: bool,
-                         profile: Profile | None) -> None:
+def test_plan_invariants(
+    letters: list[PortfolioLetter], reapplying: bool, active: bool, profile: Profile | None
+) -> None:
     plan = plan_for(letters, reapplying=reapplying, clinically_active=active, profile=profile)
     by_name = {x.name: x for x in letters}
     comp, img = plan.assignments["competitive"], plan.assignments["img_friendly"]

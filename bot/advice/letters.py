@@ -27,6 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from bot.advice import text as tx
+from bot.advice.vocab import ACCEPTABLE_MONTHS, FRESH_MONTHS, months_between
 
 RULES_PATH = Path(__file__).with_name("letter_rules.json")
 
@@ -790,11 +791,6 @@ def _find_date(folded: str, regions: list[tuple[int, int]], today: date) -> tupl
     return None
 
 
-def _months_between(earlier: date, later: date) -> int:
-    months = (later.year - earlier.year) * 12 + later.month - earlier.month
-    return months - (1 if later.day < earlier.day else 0)
-
-
 #: Checklist rows: key -> (label, detail per status). Details may use {fields} filled in by the check.
 _ROWS: dict[str, tuple[str, dict[str, str]]] = {
     "letterhead": (
@@ -910,9 +906,17 @@ def _date_row(reading: Reading, header_end: int, signature_start: int, today: da
     if not found:
         return _row("date", "none")
     when, start, end = found
-    age = _months_between(when, today)
+    age = months_between(when, today)
     shown = reading.text[start:end].strip()
-    status = "future" if age < -1 else "ok" if age <= 12 else "weak" if age <= 18 else "missing"
+    status = (
+        "future"
+        if age < -1
+        else "ok"
+        if age <= FRESH_MONTHS
+        else "weak"
+        if age <= ACCEPTABLE_MONTHS
+        else "missing"
+    )
     return _row("date", status, date=shown, age=f"{age} months ago")
 
 

@@ -13,7 +13,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.advice.vocab import RefereeKind, RefereeLabel, RefereeStatus
+from bot.advice.vocab import (
+    ACCEPTABLE_MONTHS,
+    FRESH_MONTHS,
+    RefereeKind,
+    RefereeLabel,
+    RefereeStatus,
+    letter_age_months,
+)
 
 S = RefereeStatus
 L = RefereeLabel
@@ -28,8 +35,6 @@ CORE_LABELS = frozenset({L.strong, L.unsure, None})
 
 USUAL_LETTERS = 3
 MAX_LETTERS = 4
-FRESH_MONTHS = 12
-ACCEPTABLE_MONTHS = 18
 
 
 class Profile(StrEnum):
@@ -259,14 +264,6 @@ def is_filler(letter: PortfolioLetter) -> bool:
     return letter.label is L.weak or letter.status is S.agreed_hedged
 
 
-def months_between(start: date, end: date) -> int:
-    """Whole months from start to end (0 if start is in the future)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    if end.day < start.day:
-        months -= 1
-    return max(months, 0)
-
-
 # --- descriptions -----------------------------------------------------------------------------
 
 
@@ -387,7 +384,7 @@ def find_refreshes(letters: list[PortfolioLetter], today: date, clinically_activ
     for letter in letters:
         if not _ages(letter):
             continue
-        age = months_between(letter.letter_date, today)
+        age = letter_age_months(letter.letter_date, today)
         if age > ACCEPTABLE_MONTHS:
             items.append(_refresh_item(letter, age, "update"))
         elif age > FRESH_MONTHS and not clinically_active:
@@ -421,8 +418,8 @@ def aging_notes(letters: list[PortfolioLetter], today: date, clinically_active: 
         return []
     notes = []
     for letter in letters:
-        if _ages(letter) and FRESH_MONTHS < months_between(letter.letter_date, today) <= ACCEPTABLE_MONTHS:
-            age = months_between(letter.letter_date, today)
+        if _ages(letter) and FRESH_MONTHS < letter_age_months(letter.letter_date, today) <= ACCEPTABLE_MONTHS:
+            age = letter_age_months(letter.letter_date, today)
             notes.append(
                 f"{letter.name}'s letter is {age} months old: acceptable while you stay clinically "
                 "active; plan an update before it passes 18 months."
@@ -695,7 +692,7 @@ def _older_grad_action(facts: _Facts) -> Ranked:
         for x in facts.live
         if is_core(x)
         and x.kind in (K.us_clinical, K.home_clinical)
-        and (x.letter_date is None or months_between(x.letter_date, facts.today) <= FRESH_MONTHS)
+        and (x.letter_date is None or letter_age_months(x.letter_date, facts.today) <= FRESH_MONTHS)
     ]
     if recent:
         return []

@@ -6,6 +6,7 @@ The string values are stored in the database and used in command choices: never 
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 
@@ -104,3 +105,21 @@ AREA_TITLES = {
     Area.teamwork: "Teamwork and leadership",
     Area.adaptability: "Adaptability under pressure",
 }
+
+
+# --- letter age (seed 002, section 7.3) ---------------------------------------------------------
+
+#: A letter up to this many months old is fine.
+FRESH_MONTHS = 12
+#: Up to this many months is acceptable if the applicant stayed clinically active; older: ask for an update.
+ACCEPTABLE_MONTHS = 18
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole calendar months from ``start`` to ``end``; negative when ``end`` is earlier."""
+    return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+
+
+def letter_age_months(letter_date: date, today: date) -> int:
+    """How many whole months old a letter dated ``letter_date`` is (0 for a date in the future)."""
+    return max(0, months_between(letter_date, today))
