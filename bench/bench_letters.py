@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _common import at_most, emit, machine, metric
+
 from bot.advice.letters import analyze_letter
 
 NAMES = [
@@ -205,13 +207,22 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(20240915)
     analyze_letter(make_letter(rng, 100))  # compile the rules outside the timing
     count = 60 if args.quick else 600
+    print(f"machine: {machine()}")
+    metrics = []
     for size in (100, 500):
         per_second, median_ms, labels = bench(size, count, rng)
         mix = ", ".join(f"{k} {v}" for k, v in sorted(labels.items()))
         print(
             f"{size:>4}-word letters: {per_second:8.0f} letters/s, median {median_ms:.3f} ms/letter  ({mix})"
         )
+        metrics.append(metric(f"{size}-word letters per second", per_second, "/s"))
+        median_metric = f"{size}-word letter median"
+        if size == 500:
+            metrics.append(at_most(median_metric, median_ms, "ms", 0.3))
+        else:
+            metrics.append(metric(median_metric, median_ms, "ms"))
     print("target: <= 0.3 ms per 500-word letter on one core")
+    emit("letters", metrics, letters_per_size=count)
     return 0
 
 

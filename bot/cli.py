@@ -66,6 +66,7 @@ async def _run_bot(token: str, settings: Any, *, sync_only: bool) -> int:
     import discord
 
     from bot import create_bot
+    from db.database import DatabaseUnavailable
 
     bot = create_bot(settings, sync_mode="force" if sync_only else "auto")
     loop = asyncio.get_running_loop()
@@ -84,6 +85,14 @@ async def _run_bot(token: str, settings: Any, *, sync_only: bool) -> int:
     except discord.LoginFailure:
         sys.stderr.write(REJECTED_HELP)
         return 2
+    except DatabaseUnavailable as problem:  # already logged; say it once more without a traceback
+        sys.stderr.write(f"{problem}\n")
+        return 2
+    except discord.HTTPException as error:
+        if not sync_only:
+            raise
+        sys.stderr.write(f"Discord refused the command sync (HTTP {error.status}): {error.text}\n")
+        return 1
     return 0
 
 

@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
-from bot.errors import LorTree, send_ephemeral
+from bot.errors import LorTree, answer_expired_form, send_ephemeral
 from bot.settings import Settings
 from db import Database
 
@@ -59,7 +59,7 @@ class LorCoach(commands.Bot):
         self.sync_mode: SyncMode = sync_mode
         self.version = __version__
         self._clock = clock
-        self.db = Database(settings.database_path)
+        self.db = Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms)
         self.notice_providers: list[NoticeProvider] = []
         self.synced_scope: str | None = None
 
@@ -75,7 +75,18 @@ class LorCoach(commands.Bot):
         for name in cog_modules():
             await self.load_extension(name)
         if self.sync_mode != "never":
-            await self.sync_commands(force=self.sync_mode == "force")
+            try:
+                await self.sync_commands(force=self.sync_mode == "force")
+            except discord.HTTPException as error:
+                if self.sync_mode == "force":  # `python -m bot sync` is asked to sync: it must fail loudly
+                    raise
+                # The commands from the last sync keep working and reminders must still go out: run anyway;
+                # the hash is not stored, so the next start tries again.
+                log.error("command sync failed (HTTP %s); running with the commands of the last sync", error.status)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A form submitted after a restart has nobody waiting for it: answer it anyway."""
+        await answer_expired_form(interaction)
 
     async def close(self) -> None:
         try:

@@ -21,9 +21,15 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 
 
+def _escape_markdown(text: str) -> str:
+    """``escape_markdown`` on each ``[``-free piece, brackets escaped: its masked-link rule matches from a
+    line's first ``[`` to its last ``)``, leaving a second link and any markdown in between unescaped."""
+    return "\\[".join(discord.utils.escape_markdown(piece) for piece in text.split("["))
+
+
 def safe(text: str, limit: int | None = None) -> str:
-    """User-provided text made inert for Discord markdown and mentions."""
-    cleaned = discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    """User-provided text made inert for Discord markdown, masked links and mentions."""
+    cleaned = discord.utils.escape_mentions(_escape_markdown(text or ""))
     return clip(cleaned, limit) if limit else cleaned
 
 

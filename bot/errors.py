@@ -6,15 +6,17 @@ reference the user can quote; the log line never contains what the user typed.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import secrets
-from typing import TYPE_CHECKING
+import sqlite3
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 from discord import app_commands
 
-from bot.problems import NotYours, UserFacingError
+from bot.problems import NotYours, StorageProblem, UserFacingError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -27,10 +29,17 @@ __all__ = [
     "LorTree",
     "NotYours",
     "UserFacingError",
+    "answer_expired_form",
     "guarded",
     "handle_interaction_error",
     "send_ephemeral",
 ]
+
+
+DISCORD_TROUBLE = (
+    "Discord had a problem delivering my answer (error {status}). What you asked may already be done: check "
+    "before you repeat it, and try again in a moment if it wasn't."
+)
 
 
 def new_reference() -> str:
@@ -47,6 +56,11 @@ def describe_error(error: BaseException) -> tuple[str, bool]:
         error = error.original
     if isinstance(error, UserFacingError):
         return error.message, False
+    storage = StorageProblem.from_sqlite(error)
+    if storage is not None:
+        return storage.message, False
+    if isinstance(error, discord.HTTPException) and (error.status >= 500 or error.status == 429):
+        return DISCORD_TROUBLE.format(status=error.status), False
     if isinstance(error, app_commands.CommandOnCooldown):
         wait = max(1, math.ceil(error.retry_after))
         return f"Easy there: you can use this again in {wait} second{'s' if wait != 1 else ''}.", False
@@ -84,10 +98,15 @@ async def send_ephemeral(interaction: discord.Interaction, content: str, **kwarg
 async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Answer the user and log the failure (the one place every interaction error ends up)."""
     message, unexpected = describe_error(error)
+    where = interaction.command.qualified_name if interaction.command else f"component {interaction.type}"
+    original = getattr(error, "original", error)
+    if not unexpected and isinstance(original, sqlite3.Error | discord.HTTPException):
+        # expected for the user, but the operator must hear about a full disk or a Discord outage
+        log.warning(
+            "%s in %s for user %s: %s", type(original).__name__, where, interaction.user.id, _brief(original)
+        )
     if unexpected:
         ref = new_reference()
-        where = interaction.command.qualified_name if interaction.command else f"component {interaction.type}"
-        original = getattr(error, "original", error)
         log.error(
             "unexpected error [ref %s] in %s for user %s",
             ref,
@@ -100,6 +119,13 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
             "Please try again in a moment; if it keeps happening, share the reference with the bot's admins."
         )
     await send_ephemeral(interaction, message)
+
+
+def _brief(error: BaseException) -> str:
+    """What went wrong, without anything the user typed (SQLite and HTTP status texts only)."""
+    if isinstance(error, discord.HTTPException):
+        return f"HTTP {error.status}, code {error.code}"
+    return str(error)[:200]
 
 
 def guarded(
@@ -141,7 +167,75 @@ class GuardedView(discord.ui.View):
 
 
 class GuardedModal(discord.ui.Modal):
-    """A modal whose submit errors get the same friendly answer."""
+    """A modal whose submit errors get the same friendly answer.
+
+    A form lives only in the memory of the bot that opened it. Each subclass names, in ``reopen``, how the
+    user opens it again; its custom_id starts with ``form:<class name>:`` so that a form submitted after a
+    restart can still be answered with that hint (see :func:`answer_expired_form`).
+    """
+
+    reopen: ClassVar[str] = "the command you used"
+    _reopen_by_name: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        GuardedModal._reopen_by_name[cls.__name__] = cls.reopen
+
+    def __init__(self, *, custom_id: str | None = None, **kwargs: Any) -> None:
+        suffix = custom_id or secrets.token_hex(8)
+        super().__init__(custom_id=f"form:{type(self).__name__}:{suffix}"[:100], **kwargs)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await handle_interaction_error(interaction, error)
+
+
+EXPIRED_FORM = (
+    "That form was opened before I restarted, so I could not take it and **nothing was saved**. "
+    "Open it again with {reopen}."
+)
+_TYPED_BACK = " What you typed is {where}, so you can paste it back:"
+
+
+def _typed_values(components: list[dict[str, Any]]) -> list[str]:
+    """The text the user typed into a form's inputs, in order (rows and labels nest them)."""
+    values: list[str] = []
+    for component in components:
+        value = component.get("value")
+        if isinstance(value, str) and value.strip():
+            values.append(value)
+        inner = component.get("components") or ([component["component"]] if "component" in component else [])
+        values.extend(_typed_values(inner))
+    return values
+
+
+async def answer_expired_form(interaction: discord.Interaction) -> None:
+    """Answer a form submission no live form is waiting for (the bot restarted since it was opened).
+
+    Without this the user sees "This interaction failed" and loses what they typed: give it back to them
+    (ephemeral, to that user only; it is not stored or logged) and say how to reopen the form.
+    """
+    if interaction.type is not discord.InteractionType.modal_submit or interaction.response.is_done():
+        return
+    data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    custom_id = str(data.get("custom_id", ""))
+    store = getattr(interaction.client._connection, "_view_store", None)  # discord.py keeps live forms here
+    if store is None or custom_id in getattr(store, "_modals", {}):
+        return
+    parts = custom_id.split(":")
+    name = parts[1] if len(parts) > 2 and parts[0] == "form" else ""
+    message = EXPIRED_FORM.format(reopen=GuardedModal._reopen_by_name.get(name, GuardedModal.reopen))
+    log.info("expired form %s submitted by user %s", name or "(unknown)", interaction.user.id)
+    typed = "\n\n".join(_typed_values(data.get("components", [])))
+    kwargs: dict[str, Any] = {}
+    if typed:
+        fenced = typed.replace("```", "`\u200b``")  # a fence inside the text would end the code block
+        inline = f"{message}{_TYPED_BACK.format(where='below')}\n```\n{fenced}\n```"
+        if len(inline) <= 2000:
+            message = inline
+        else:
+            message += _TYPED_BACK.format(where="in the attached file")
+            kwargs["file"] = discord.File(io.BytesIO(typed.encode("utf-8")), filename="your-text.txt")
+    try:
+        await interaction.response.send_message(message, ephemeral=True, **kwargs)
+    except discord.HTTPException:
+        log.warning("could not answer an expired form for user %s", interaction.user.id)

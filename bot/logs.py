@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-# These discord.py loggers print whole request/event payloads at DEBUG, which would include letter text
-# typed into commands. They never go below INFO, whatever LOG_LEVEL says.
+# These loggers print whole payloads at DEBUG: discord.py's requests and events (letter text typed into
+# commands) and aiosqlite's statements with their parameters (referee names, notes, reminder text).
+# They never go below INFO, whatever LOG_LEVEL says.
 PAYLOAD_LOGGERS = (
+    "aiosqlite",
     "discord.http",
     "discord.gateway",
     "discord.webhook.async_",

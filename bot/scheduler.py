@@ -5,7 +5,8 @@
 * Re-armed (woken early) whenever reminders are added, changed or cancelled: :func:`rearm` cancels the
   sleep task. (Not an ``asyncio.Event`` wait: simcord only parks sleeps, so an Event wait would keep a test
   from ever settling; cancelling the sleep gives the same wake-up.)
-* Restarted if its task ever dies; one bad reminder never stops the others.
+* Restarted if its task ever dies; one bad reminder never stops the others. When the database refuses
+  the bookkeeping (locked, read-only, full) it waits :data:`DB_RETRY` seconds instead of spinning.
 * At-least-once: claim → send → mark sent. A crash between send and mark leaves the row in ``sending``;
   it is retried on the next start (or once the claim is stale), so it may arrive twice, never lost.
 * Bursts: at most ``concurrency`` DMs in flight and ``rate`` started per second.
@@ -45,6 +46,9 @@ STALE_CLAIM = 900
 LATE_AFTER = 60.0
 #: Pause before a dead scheduler task is started again.
 RESTART_DELAY = 30.0
+#: Pause after the database refused a claim or a mark (locked, read-only, disk full) before looking again;
+#: the reminders stay ``pending`` (or ``sending``, retried once stale), so nothing is lost meanwhile.
+DB_RETRY = 30.0
 #: How long :meth:`Scheduler.stop` lets in-flight deliveries finish before cancelling them.
 STOP_GRACE = 5.0
 #: Due reminders read per query.
@@ -97,6 +101,7 @@ class Scheduler:
         self._dirty = False
         self._stopping = False
         self._recovered = False
+        self._bookkeeping_failed = False
         self.restarts = 0
         self.delivered = 0
 
@@ -170,6 +175,8 @@ class Scheduler:
             due, claimed = await store.next_wake(self.db)
         if due is not None and due <= now.timestamp():
             handled = await self.run_due()
+            if self._bookkeeping_failed:  # the database said no: looking again at once would only spin
+                return DB_RETRY
             due, claimed = await store.next_wake(self.db)
         moments = [m for m in (due, None if claimed is None else claimed + STALE_CLAIM) if m is not None]
         if not moments:
@@ -198,6 +205,7 @@ class Scheduler:
     async def run_due(self) -> int:
         """Deliver every reminder due now, at most ``concurrency`` at a time. Returns how many were tried."""
         seen: set[int] = set()
+        self._bookkeeping_failed = False
         while not self._stopping:
             ids = [i for i in await store.due_ids(self.db, self.clock(), limit=BATCH) if i not in seen]
             if not ids:
@@ -208,6 +216,7 @@ class Scheduler:
                 if isinstance(result, asyncio.CancelledError):
                     raise result
                 if isinstance(result, BaseException):
+                    self._bookkeeping_failed = True
                     log.error("reminder %s: delivery bookkeeping failed", reminder_id, exc_info=result)
         return len(seen)
 

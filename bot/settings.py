@@ -12,7 +12,12 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from db.database import BUSY_TIMEOUT_MS
+
 DEFAULT_DATABASE_PATH = Path("./data/lorcoach.sqlite3")
+#: Discord wants an answer within 3 seconds and most commands write before they answer: a longer wait
+#: would turn "the database is busy, try again" into "the application did not respond".
+MAX_BUSY_TIMEOUT_MS = 2500
 
 
 class Settings(BaseSettings):
@@ -24,6 +29,12 @@ class Settings(BaseSettings):
     database_path: Path = Field(default=DEFAULT_DATABASE_PATH, description="SQLite file; folder is created.")
     dev_guild_id: int | None = Field(default=None, description="Sync commands to this one server instantly.")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    db_busy_timeout_ms: int = Field(
+        default=BUSY_TIMEOUT_MS,
+        ge=0,
+        le=MAX_BUSY_TIMEOUT_MS,
+        description="How long a write waits for another process's lock on the database, in milliseconds.",
+    )
 
     @field_validator("discord_token", mode="before")
     @classmethod

@@ -152,7 +152,7 @@ def checklist_embed(checklist: Checklist, suggestion: Referee | None) -> discord
     referee = checklist.referee
     kind = f" · {referee.kind.title}" if referee.kind else ""
     embed = discord.Embed(
-        title=clip(f"Asking {referee.name} for a strong letter", 256),
+        title=clip(f"Asking {safe(referee.name)} for a strong letter", 256),
         description=f"{referee.label.title}{kind} · status: **{referee.status.title}**\n\n"
         + progress_lines(checklist),
         colour=BRAND,
@@ -187,9 +187,8 @@ def _add_suggestion(embed: discord.Embed, suggestion: Referee | None) -> None:
             "supervisor who saw your clinical work with `/referee add`."
         )
     else:
-        text = (
-            f"{describe_writer(suggestion)}: ask them today. Press **Ask {clip(suggestion.name, 40)} next**."
-        )
+        button = safe(clip(suggestion.name, 40))
+        text = f"{describe_writer(suggestion)}: ask them today. Press **Ask {button} next**."
     add_field(embed, "Who to ask next", text)
 
 
@@ -382,7 +381,7 @@ def _decide_buttons(checklist: Checklist, owner: int, ref: int) -> list[discord.
 def reading_embed(reading: ReplyReading, who: str | None = None) -> discord.Embed:
     """What a reply means: the call, the phrases behind it and what to do."""
     title = (
-        f"{who}'s reply: {reading.label.capitalize()}"
+        f"{safe(who)}'s reply: {reading.label.capitalize()}"
         if who
         else f"Reply reads as: {reading.label.capitalize()}"
     )
@@ -599,7 +598,7 @@ def _add_pick(embed: discord.Embed, pick: TodayPick | None) -> None:
         return
     add_field(
         embed,
-        clip(f"Email today: {pick.referee.name}", 256),
+        clip(f"Email today: {safe(pick.referee.name)}", 256),
         f"{describe_writer(pick.referee)}: {pick.reason}. Open an e-mail and start with this line, then "
         "send it today:\n" + code_block(ASK_LINE) + "\nPress **Mark as sent** once it has gone.",
     )
@@ -731,6 +730,8 @@ class TodaySentButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"tod
 class ReplyModal(GuardedModal, title="Paste their reply"):
     """The writer's answer, read in memory; only the verdict is stored."""
 
+    reopen = "`/ask reply` (or **Paste their reply** on your `/ask start` checklist)"
+
     reply_text: discord.ui.TextInput[ReplyModal] = discord.ui.TextInput(
         label="What did they say? (not stored)",
         custom_id="reply_text",
@@ -741,7 +742,7 @@ class ReplyModal(GuardedModal, title="Paste their reply"):
     )
 
     def __init__(self, cog: Ask, owner_id: int, referee_id: int) -> None:
-        super().__init__(custom_id=f"askreply:{owner_id}:{referee_id}", timeout=1800)
+        super().__init__(custom_id=f"{owner_id}:{referee_id}", timeout=1800)
         self.cog, self.owner_id, self.referee_id = cog, owner_id, referee_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:

@@ -48,8 +48,6 @@ SHARE_CACHE_MAX = 500
 CHECKS_PER_WINDOW = 5
 WINDOW_SECONDS = 60.0
 QUOTE_MAX = 160
-#: How ``analyze_letter`` marks a report it could not produce (it never raises).
-ENGINE_FAILURE_NOTE = "internal error:"
 
 NOT_STORED = "Your letter text was not stored."
 NOTHING_GIVEN = (
@@ -195,8 +193,8 @@ def quoted(phrases: tuple[str, ...]) -> list[str]:
 
 
 def analysis_failed(report: LetterReport) -> bool:
-    """The engine reports its own crash as a note instead of raising."""
-    return any(note.startswith(ENGINE_FAILURE_NOTE) for note in report.notes)
+    """The engine reports its own crash in the report instead of raising."""
+    return report.failed
 
 
 def verdict_heading(report: LetterReport) -> str:
@@ -409,6 +407,8 @@ async def post_publicly(interaction: discord.Interaction, embed: discord.Embed) 
 class PasteLetterModal(GuardedModal, title="Paste a letter to check"):
     """A big box for the letter text; submitting it runs the check."""
 
+    reopen = "`/letter paste`"
+
     letter_text: discord.ui.TextInput[PasteLetterModal] = discord.ui.TextInput(
         label="Letter text",
         custom_id="letter_text",
@@ -419,7 +419,7 @@ class PasteLetterModal(GuardedModal, title="Paste a letter to check"):
     )
 
     def __init__(self, cog: Letters) -> None:
-        super().__init__(custom_id="lor:letter_paste", timeout=900)
+        super().__init__(timeout=900)
         self.cog = cog
 
     async def on_submit(self, interaction: discord.Interaction) -> None:

@@ -64,7 +64,7 @@ def _assignment_lines(plan: Plan, program: ProgramType) -> str:
             word for word, on in (("still to secure", item.potential), ("optional", item.optional)) if on
         ]
         extra = f" *({', '.join(flags)})*" if flags else ""
-        lines.append(f"{number}. **{safe(item.name, 80)}**{extra} — {item.reason}")
+        lines.append(f"{number}. **{safe(item.name, 80)}**{extra} — {safe(item.reason)}")
     return "\n".join(lines) or "No letter yet: see the actions below."
 
 
@@ -88,7 +88,7 @@ def plan_embed(plan: Plan, prof: ApplicantProfile, referee_count: int) -> discor
             "\n".join(
                 f"• **{safe(d.name, 80)}**"
                 + (" (everywhere)" if d.scope == "all" else " (not to competitive programs)")
-                + f" — {d.reason}"
+                + f" — {safe(d.reason)}"
                 for d in plan.drop
             ),
         )
@@ -96,7 +96,9 @@ def plan_embed(plan: Plan, prof: ApplicantProfile, referee_count: int) -> discor
         add_field(
             embed,
             "Refresh these letters",
-            "\n".join(f"• **{safe(r.name, 80)}** ({r.age_months} months) — {r.reason}" for r in plan.refresh),
+            "\n".join(
+                f"• **{safe(r.name, 80)}** ({r.age_months} months) — {safe(r.reason)}" for r in plan.refresh
+            ),
         )
     slots = "\n".join(
         f"{'✅' if s.met else '⬜'} {s.title}: {s.have}/{s.wanted}"
@@ -106,13 +108,15 @@ def plan_embed(plan: Plan, prof: ApplicantProfile, referee_count: int) -> discor
     )
     add_field(embed, "Target set", slots)
     if plan.warnings:
-        add_field(embed, "Watch out", "\n".join(f"⚠️ {w}" for w in plan.warnings))
+        add_field(embed, "Watch out", "\n".join(f"⚠️ {safe(w)}" for w in plan.warnings))
     if plan.profile_priorities:
-        add_field(embed, "Priorities for your profile", "\n".join(f"• {p}" for p in plan.profile_priorities))
+        priorities = "\n".join(f"• {safe(p)}" for p in plan.profile_priorities)
+        add_field(embed, "Priorities for your profile", priorities)
     add_field(
         embed,
         "Next three actions",
-        "\n".join(f"**{n}.** {a.text}" for n, a in enumerate(plan.next_three(), 1)) or "Nothing urgent.",
+        "\n".join(f"**{n}.** {safe(a.text)}" for n, a in enumerate(plan.next_three(), 1))
+        or "Nothing urgent.",
     )
     embed.set_footer(text="Recomputed from your tracker each time: update writers with /referee.")
     return embed
@@ -177,15 +181,14 @@ async def run_action(interaction: discord.Interaction, action: Action, referees:
         if action.kind is ActionKind.email and action.email_kind and ask_cog is not None:
             await ask_cog.send_email(interaction, referee.id, action.email_kind)
             return
+    text = safe(action.text)  # the planner's sentences quote the names users typed
     if action.kind is ActionKind.referee_add:
-        text = (
-            f"{action.text}\n\nAdd each writer with `/referee add name:<their name> label:<Strong/Unsure/…>`. "
+        text += (
+            "\n\nAdd each writer with `/referee add name:<their name> label:<Strong/Unsure/…>`. "
             "Good writers watched your clinical work and can compare you with peers."
         )
     elif action.kind is ActionKind.ask and referee is not None:
-        text = f"{action.text}\n\nStart the guided ask with `/ask start referee:{referee.name}`."
-    else:
-        text = action.text
+        text += f"\n\nStart the guided ask with `/ask start` and pick **{safe(referee.name)}**."
     await interaction.response.send_message(clip(text, 2000), ephemeral=True)
 
 

@@ -300,6 +300,8 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=REMOVE_TE
 class BulletsModal(GuardedModal):
     """Edit up to MAX_BULLETS bullets as ``area: text`` lines, prefilled with the current ones."""
 
+    reopen = "`/referee bullets`"
+
     def __init__(self, owner_id: int, referee: Referee, text: str) -> None:
         super().__init__(title=clip(f"Bullets: {referee.name}", 45), timeout=900)
         self.owner_id = owner_id

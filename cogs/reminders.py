@@ -18,6 +18,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.advice import emails as email_drafts
+from bot.advice.ask_script import ASK_LINE
+from bot.advice.emails import clean_line
 from bot.advice.timeparse import WhenError, humanize_delta, next_daily, parse_hhmm, parse_when, search_zones
 from bot.advice.vocab import LABEL_ORDER, RefereeLabel, RefereeStatus
 from bot.embeds import BRAND, MESSAGE, add_field, clip, safe
@@ -39,16 +42,6 @@ from db import Database
 from db import reminders as store
 from db.referees import Referee, get_referee_by_id, list_referees
 from db.reminders import Reminder, ReminderKind, ReminderStatus
-
-try:  # written in parallel; without it the buttons fall back to the one-line ask
-    from bot.advice import emails as email_drafts
-    from bot.advice.ask_script import ASK_LINE
-except ImportError:  # pragma: no cover - only while the e-mail module is missing
-    email_drafts = None
-    ASK_LINE = (
-        "Based on our work together, would you feel able to write me a strong letter for US residency, with "
-        "specific examples of what you saw me do?"
-    )
 
 log = logging.getLogger("lorcoach.reminders")
 
@@ -439,7 +432,8 @@ class Reminders(commands.Cog):
         what: app_commands.Range[str, 1, store.MAX_TEXT],
     ) -> None:
         user_id = interaction.user.id
-        if not what.strip():
+        what = clean_line(what, store.MAX_TEXT)  # no control or bidi-override characters reach the DM
+        if not what:
             raise UserFacingError("Tell me what to remind you about.")
         prefs = await store.get_prefs(self.db, user_id)
         try:
@@ -454,7 +448,7 @@ class Reminders(commands.Cog):
         await store.create_reminder(self.db, user_id, due, what, now=self.now())
         rearm(self.bot)
         await interaction.response.send_message(
-            f"⏰ I'll DM you {stamp(due)}:\n> {safe(what.strip(), 300)}\n"
+            f"⏰ I'll DM you {stamp(due)}:\n> {safe(what, 300)}\n"
             f"-# Time zone used: {zone_text(prefs)}. See or change your reminders with /reminders.",
             ephemeral=True,
         )
@@ -641,11 +635,6 @@ class Reminders(commands.Cog):
             await self._remind_tonight(interaction, referee)
 
     async def _send_draft(self, interaction: discord.Interaction, referee: Referee, kind: str) -> None:
-        if email_drafts is None:
-            await interaction.response.send_message(
-                f"Ask {safe(referee.name)} in these words:\n> {ASK_LINE}", ephemeral=True
-            )
-            return
         facts = email_drafts.EmailFacts(
             referee_name=referee.name,
             referee_title=referee.title,

@@ -1,6 +1,8 @@
 """The one long-lived SQLite connection, its migrations, and the per-user data registry.
 
-- WAL mode, ``foreign_keys=ON`` and a ``busy_timeout``; the file is created owner-only (0600).
+- WAL mode, ``foreign_keys=ON`` and a short ``busy_timeout`` (see :data:`BUSY_TIMEOUT_MS`); the file is
+  created owner-only (0600). A file that cannot be opened for writing stops start-up with
+  :class:`DatabaseUnavailable`, whose message says what to fix.
 - Migrations are the numbered ``db/migrations/NNNN_name.sql`` files, applied in order, each inside a
   transaction, and recorded in ``schema_migrations`` (and ``PRAGMA user_version``). Applying twice is
   a no-op.
@@ -28,7 +30,15 @@ import aiosqlite
 log = logging.getLogger("lorcoach.db")
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-BUSY_TIMEOUT_MS = 5000
+#: How long a statement waits for another process's lock before failing with "database is locked".
+#: Kept well under Discord's 3-second window to answer an interaction: most commands write before they
+#: reply, and the user then gets "busy, nothing was saved, try again" instead of "the application did not
+#: respond". Every other query waits behind it on the one connection, so longer waits hurt everybody.
+BUSY_TIMEOUT_MS = 2000
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened for reading and writing; the bot must not start without it."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +79,10 @@ def split_statements(script: str) -> list[str]:
 
 
 def _create_private_file(path: Path) -> None:
-    """Create the database file (and its folder) readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create the database file readable by its owner only (and its folder, when we create it, 0700)."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(path.parent, 0o700)  # mkdir's mode is filtered by the umask
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
@@ -82,15 +94,37 @@ class Database:
     #: Connected databases, so a test harness can close whatever a run left open.
     open_instances: ClassVar[weakref.WeakSet[Database]] = weakref.WeakSet()
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
+        self.busy_timeout_ms = int(busy_timeout_ms)
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._tx_task: asyncio.Task[Any] | None = None  # the task whose transaction is open, if any
 
     # ------------------------------------------------------------------ lifecycle
     async def connect(self) -> None:
+        """Open the file (created owner-only) and set the pragmas; raises :class:`DatabaseUnavailable`."""
         if self._conn is not None:
             return
+        try:
+            conn = await self._open()
+        except (OSError, sqlite3.Error) as error:
+            message = (
+                f"Cannot open the database {self.path} for reading and writing ({error}). LOR Coach stores "
+                "referees and reminders there and will not start without it: make the file and its folder "
+                "writable by the user running the bot, free some disk space, or point DATABASE_PATH at a "
+                "writable location."
+            )
+            log.error(message)
+            raise DatabaseUnavailable(message) from error
+        self._conn = conn
+        Database.open_instances.add(self)
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                os.chmod(side, 0o600)
+
+    async def _open(self) -> aiosqlite.Connection:
         if str(self.path) != ":memory:":
             _create_private_file(self.path)
         pending = aiosqlite.connect(self.path, isolation_level=None)
@@ -98,21 +132,21 @@ class Database:
         # (a crash, or a test harness that detaches it); close() is still the normal way out.
         pending._thread.daemon = True
         conn = await pending
-        conn.row_factory = aiosqlite.Row
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA foreign_keys=ON",
-            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-            "PRAGMA synchronous=NORMAL",
-        ):
-            async with conn.execute(pragma) as cursor:  # close each cursor: an open one blocks COMMIT
-                await cursor.fetchall()
-        self._conn = conn
-        Database.open_instances.add(self)
-        for suffix in ("-wal", "-shm"):
-            side = self.path.with_name(self.path.name + suffix)
-            if side.exists():
-                os.chmod(side, 0o600)
+        try:
+            conn.row_factory = aiosqlite.Row
+            for pragma in (
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA foreign_keys=ON",
+                f"PRAGMA busy_timeout={self.busy_timeout_ms}",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA secure_delete=ON",  # deleted rows are overwritten with zeros, not just unlinked
+            ):
+                async with conn.execute(pragma) as cursor:  # close each cursor: an open one blocks COMMIT
+                    await cursor.fetchall()
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
 
     async def close(self) -> None:
         if self._conn is None:
@@ -161,18 +195,31 @@ class Database:
     # ------------------------------------------------------------------ queries
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any error or cancellation. Writers are serialised."""
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any error or cancellation. Serialises writers."""
         async with self._write_lock:
+            self._tx_task = asyncio.current_task()
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
+                await self.conn.execute("COMMIT")
             except BaseException:
                 # Even if we were cancelled while BEGIN was queued, the worker runs statements in order,
                 # so this ROLLBACK runs after it; shielded so a second cancellation cannot skip it.
+                # A failed COMMIT (disk full, I/O error) is rolled back too, so the connection stays usable.
                 await asyncio.shield(self._rollback())
                 raise
-            else:
-                await self.conn.execute("COMMIT")
+            finally:
+                self._tx_task = None
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """Reads share the one connection, so they wait for another task's open transaction: they must
+        never see rows it may still roll back. Inside its own transaction a task reads its own writes."""
+        if self._tx_task is not None and self._tx_task is asyncio.current_task():
+            yield
+            return
+        async with self._write_lock:
+            yield
 
     async def _rollback(self) -> None:
         try:
@@ -193,11 +240,11 @@ class Database:
             return int(cursor.lastrowid or 0)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cursor:
+        async with self.reading(), self.conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cursor:
+        async with self.reading(), self.conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetchval(self, sql: str, params: Sequence[Any] = (), default: Any = None) -> Any:
@@ -210,7 +257,8 @@ class Database:
 
     async def set_meta(self, key: str, value: str) -> None:
         await self.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
 
@@ -249,7 +297,16 @@ class Database:
             for table in order:
                 cursor = await conn.execute(f'DELETE FROM "{table}" WHERE user_id = ?', (user_id,))
                 counts[table] = cursor.rowcount
+        await self._checkpoint()
         return counts
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL into the main file and empty it, so deleted data leaves no copy in the -wal file."""
+        async with self._write_lock:
+            async with self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                busy = (await cursor.fetchone() or (0,))[0]
+        if busy:
+            log.warning("the WAL checkpoint after a data deletion was blocked; it completes on a later write")
 
     async def _children_first(self, tables: list[str]) -> list[str]:
         parents: dict[str, set[str]] = {}

@@ -17,6 +17,7 @@ from typing import Any
 import aiosqlite
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
+from bot.advice.text import plain_text
 from bot.advice.vocab import LABEL_ORDER, Area, RefereeKind, RefereeLabel, RefereeStatus
 from bot.problems import UserFacingError
 from db.database import Database
@@ -103,7 +104,7 @@ class Bullet(BaseModel):
     @field_validator("text")
     @classmethod
     def _clean_text(cls, value: str) -> str:
-        value = " ".join(value.split())
+        value = plain_text(value)
         if not value:
             raise ValueError("A bullet needs some text.")
         if len(value) > BULLET_LIMIT:
@@ -156,11 +157,11 @@ class RefereeFields(BaseModel):
     def _clean_name(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        value = " ".join(value.split())
+        if any(unicodedata.category(ch) == "Cc" for ch in " ".join(value.split())):
+            raise ValueError("The name contains control characters; please type it plainly.")
+        value = plain_text(value)
         if not value:
             raise ValueError("A referee needs a name.")
-        if any(unicodedata.category(ch) == "Cc" for ch in value):
-            raise ValueError("The name contains control characters; please type it plainly.")
         if len(value) > LIMITS["name"]:
             raise ValueError(_too_long("name", value))
         return value
@@ -171,7 +172,7 @@ class RefereeFields(BaseModel):
         if value is None:
             return None
         field = info.field_name
-        value = value.strip() if field in _MULTI_LINE else " ".join(value.split())
+        value = plain_text(value, multiline=field in _MULTI_LINE)
         if not value:
             return None
         if len(value) > LIMITS[field]:
@@ -282,24 +283,27 @@ def _sort_key(referee: Referee) -> tuple[int, bool, str]:
 
 async def list_referees(db: Database, user_id: int) -> list[Referee]:
     """Every referee of ``user_id``: strongest label first, then circled ones, then by name."""
-    rows = await _rows(db.conn, _ALL, (user_id,))
-    bullets = await _bullets(db.conn, user_id)
+    async with db.reading():
+        rows = await _rows(db.conn, _ALL, (user_id,))
+        bullets = await _bullets(db.conn, user_id)
     referees = [_to_referee(row, bullets.get(row["id"], [])) for row in rows]
     return sorted(referees, key=_sort_key)
 
 
 async def get_referee(db: Database, user_id: int, name: str) -> Referee | None:
     """The referee called ``name`` (case-insensitive, exact), or None."""
-    rows = await _rows(db.conn, _BY_KEY, (user_id, name_key(name)))
-    if not rows:
-        return None
-    bullets = await _bullets(db.conn, user_id, rows[0]["id"])
+    async with db.reading():
+        rows = await _rows(db.conn, _BY_KEY, (user_id, name_key(name)))
+        if not rows:
+            return None
+        bullets = await _bullets(db.conn, user_id, rows[0]["id"])
     return _to_referee(rows[0], bullets.get(rows[0]["id"], []))
 
 
 async def get_referee_by_id(db: Database, user_id: int, referee_id: int) -> Referee | None:
     """The referee with this id if it belongs to ``user_id``; None otherwise."""
-    return await _load(db.conn, user_id, referee_id)
+    async with db.reading():
+        return await _load(db.conn, user_id, referee_id)
 
 
 def closest_names(name: str, names: Iterable[str], limit: int = 3) -> list[str]:

@@ -235,3 +235,33 @@ async def test_a_cancelled_transaction_leaves_the_connection_usable(tmp_path):
         assert await db.get_meta("after") == "ok"
     finally:
         await db.close()
+
+
+async def test_a_read_never_sees_rows_another_task_may_still_roll_back(tmp_path):
+    import asyncio
+
+    db = Database(tmp_path / "t.sqlite3")
+    await db.connect()
+    try:
+        await db.migrate()
+        written, release = asyncio.Event(), asyncio.Event()
+
+        async def writer_that_fails() -> None:
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO meta (key, value) VALUES ('phantom', 'row')")
+                assert await db.get_meta("phantom") == "row", "a task reads its own open transaction"
+                written.set()
+                await release.wait()
+                raise RuntimeError("the write fails after the insert")
+
+        writer = asyncio.create_task(writer_that_fails())
+        await written.wait()
+        reader = asyncio.create_task(db.get_meta("phantom"))
+        await asyncio.sleep(0.05)
+        assert not reader.done(), "the read waits for the open transaction"
+        release.set()
+        with pytest.raises(RuntimeError):
+            await writer
+        assert await reader is None, "the read saw only committed data"
+    finally:
+        await db.close()

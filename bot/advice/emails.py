@@ -9,13 +9,13 @@ broken up, so a body can always sit inside a Discord code block.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from datetime import date
 from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
+from bot.advice.text import plain_text
 from bot.advice.vocab import Area
 
 EmailKind = Literal["strong-request", "support-packet", "follow-up", "update-request", "feedback-request"]
@@ -53,9 +53,6 @@ LIMITS = {
 
 _HONORIFIC = re.compile(r"^(?:dr|prof|professor|mr|mrs|ms|mx|miss|sir|dame|assoc\.?\s+prof)\b\.?", re.I)
 _BACKTICK_AFTER_BACKTICK = re.compile(r"(?<=`)`")
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-
-
 class EmailFacts(BaseModel):
     """What the applicant told us about this referee and the application."""
 
@@ -92,12 +89,7 @@ def clean_line(text: str | None, limit: int) -> str:
     """One line of user text: no control or bidi-override characters, single spaces, at most ``limit``."""
     if not text:
         return ""
-    kept = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
-        for c in text[: limit * 4]
-        if c not in _BIDI_CONTROLS and unicodedata.category(c) != "Cs"
-    )
-    line = " ".join(kept.split())
+    line = plain_text(text[: limit * 4])
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 

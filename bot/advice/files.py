@@ -14,14 +14,15 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import PurePath
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
-import docx
-from docx.document import Document as DocxDocument
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 from pydantic import BaseModel, ConfigDict
-from pypdf import PageObject, PdfReader
+
+if TYPE_CHECKING:  # imported where used: pypdf and python-docx (with lxml) cost ~30 MB of RSS at start-up
+    from docx.document import Document as DocxDocument
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+    from pypdf import PageObject, PdfReader
 
 FileKind = Literal["txt", "pdf", "docx"]
 Status = Literal["ok", "warn", "fail"]
@@ -314,6 +315,8 @@ def _finish(
 
 def _extract_docx(data: bytes) -> ExtractedFile:
     """Check the zip's central directory for bombs, then read headers, paragraphs and table cells."""
+    import docx  # lazy: see the TYPE_CHECKING imports above
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
@@ -363,6 +366,8 @@ def _docx_lines(document: DocxDocument) -> Iterator[str]:
 
 def _block_lines(blocks: Iterable[Paragraph | Table]) -> Iterator[str]:
     """Paragraph text, and each table cell's content in row order (merged cells once)."""
+    from docx.text.paragraph import Paragraph
+
     for block in blocks:
         if isinstance(block, Paragraph):
             yield block.text
@@ -380,6 +385,8 @@ def _block_lines(blocks: Iterable[Paragraph | Table]) -> Iterator[str]:
 
 def _extract_pdf(filename: str, data: bytes, today: date) -> ExtractedFile:
     """Open the PDF, read up to the page limit, and run the ERAS readiness checks."""
+    from pypdf import PdfReader  # lazy: see the TYPE_CHECKING imports above
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         encrypted = reader.is_encrypted

@@ -95,6 +95,8 @@ class LetterReport(BaseModel):
     word_count: int
     summary: str
     notes: list[str] = []
+    #: True when the engine itself failed on this text; the label is then a placeholder, not a verdict.
+    failed: bool = False
 
 
 # ------------------------------------------------------------------------------------------- rules
@@ -172,7 +174,11 @@ def _expand(pattern: str, macros: dict[str, str]) -> str:
 
 
 def _flexible_spaces(pattern: str) -> str:
-    r"""Turn each space into ``\s+`` (" ?" into ``\s*``), except in character classes and look-behinds."""
+    r"""Turn each space into ``\s++`` (" ?" into ``\s*+``), except in character classes and look-behinds.
+
+    The quantifiers are possessive: a run of whitespace is taken whole, never re-tried one character at a
+    time, which would make a long run of spaces cost quadratic time.
+    """
     out: list[str] = []
     groups: list[bool] = []  # True for a look-behind group
     in_class = escaped = skip = False
@@ -194,18 +200,20 @@ def _flexible_spaces(pattern: str) -> str:
             groups.pop()
         elif ch == " " and not any(groups):
             skip = pattern.startswith("?", i + 1)  # " ?" means optional whitespace
-            out.append(r"\s*" if skip else r"\s+")
+            out.append(r"\s*+" if skip else r"\s++")
             continue
         out.append(ch)
     return "".join(out)
 
 
-def _compile(pattern: str, macros: dict[str, str]) -> re.Pattern[str]:
-    """Compile a rule pattern; a word boundary is added at the end, the start is checked by the scanner.
+def _compile(pattern: str, macros: dict[str, str], *, word_start: bool = True) -> re.Pattern[str]:
+    """Compile a rule pattern with a word boundary at the end and (unless ``word_start`` is off) the start.
 
-    Leaving the start unanchored lets the regex engine skip quickly to the possible first characters.
+    The start check also keeps matching linear: without it a pattern opening with ``[0-9]+`` or ``[a-z]+``
+    is tried again at every position inside a long run of digits or letters.
     """
-    return re.compile(rf"(?:{_flexible_spaces(_expand(pattern, macros))})(?![a-z0-9])")
+    start = "(?<![a-z0-9])" if word_start else ""
+    return re.compile(rf"{start}(?:{_flexible_spaces(_expand(pattern, macros))})(?![a-z0-9])")
 
 
 def _spelled(word: str, source: str) -> bool:
@@ -261,7 +269,7 @@ def _make_rule(order: int, raw: dict[str, Any], macros: dict[str, str]) -> Rule:
         category=raw["category"],
         weight=float(raw["weight"]),
         why=raw["why"],
-        patterns=tuple(_compile(p, macros) for p in texts),
+        patterns=tuple(_compile(p, macros, word_start=not whole_text) for p in texts),
         anchors=anchors,
         pattern_anchors=tuple(
             _pattern_anchors(sources, frozenset(raw.get("anchors", ())), own, frozenset(raw.get("words", ())))
@@ -403,18 +411,8 @@ def _scan(reading: Reading, book: RuleBook, gate: bool = True) -> list[Hit]:
 
 
 def _pattern_spots(pattern: re.Pattern[str], folded: str, a: int, b: int) -> list[tuple[int, int]]:
-    """Matches of ``pattern`` in folded[a:b] that start at the beginning of a word."""
-    spots: list[tuple[int, int]] = []
-    search = pattern.search
-    m = search(folded, a, b)
-    while m is not None:
-        start, end = m.span()
-        if start == 0 or folded[start - 1] not in _WORD_CHARS:
-            spots.append((start, end))
-            m = search(folded, max(end, start + 1), b)
-        else:
-            m = search(folded, start + 1, b)
-    return spots
+    """Matches of ``pattern`` in folded[a:b] (the compiled pattern only matches at the start of a word)."""
+    return [m.span() for m in pattern.finditer(folded, a, b)]
 
 
 def _word_spots(folded: str, words: set[str] | frozenset[str], a: int, b: int) -> list[tuple[int, int]]:
@@ -1195,6 +1193,7 @@ def _failed_report(exc: Exception) -> LetterReport:
         word_count=0,
         summary="The letter could not be read; no judgement was made.",
         notes=[f"internal error: {type(exc).__name__}"],
+        failed=True,
     )
 
 

@@ -50,7 +50,12 @@ _KEEP = set("abcdefghijklmnopqrstuvwxyz0123456789")
 _SPACES = str.maketrans({i: " " for i in range(128) if chr(i) not in _KEEP})
 
 #: A sentence ends at a full stop followed by space, at a blank line, or before a bullet line.
-_BOUNDARY = re.compile(r"\.[.\"')\]]*\s+|\n[ ]*\n\s*|\n(?=[ ]*(?:[-*\u2022\u00b7\u25aa]|[0-9]{1,2}[.)])[ ])")
+#: A run of closing punctuation is only entered at its start (look-behind) and read possessively, so a
+#: long run of dots or quotes is scanned once instead of once per character (that was quadratic).
+_BOUNDARY = re.compile(
+    r"(?<![.\"')\]])[\"')\]]*+\.[.\"')\]]*+\s+"
+    r"|\n[ ]*\n\s*|\n(?=[ ]*(?:[-*\u2022\u00b7\u25aa]|[0-9]{1,2}[.)])[ ])"
+)
 _ABBREVIATION = re.compile(
     r"(?:^|[^a-z])(?:dr|mr|mrs|ms|mx|prof|st|vs|no|nos|e\.g|i\.e|etc|approx|dept|jr|sr|fig|al|inc|co|[a-z])$"
 )
@@ -205,10 +210,12 @@ def sentence_spans(folded: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(folded):
-        dot = folded[m.start()] == "."
-        if dot and _ABBREVIATION.search(folded, max(0, m.start() - 8), m.start()):
+        at = folded.find(".", m.start(), m.end())  # the full stop, after any closing quotes or brackets
+        dot = at != -1
+        end = at if dot else m.start()
+        if dot and _ABBREVIATION.search(folded, max(0, end - 8), end):
             continue
-        _add_span(folded, start, m.start() + dot, spans)
+        _add_span(folded, start, end + dot, spans)
         start = m.end()
     _add_span(folded, start, len(folded), spans)
     return spans
@@ -297,3 +304,29 @@ def _is_complement(words: list[re.Match[str]], m: re.Match[str]) -> bool:
     """True for "she was the resident (who ...)": the noun names the applicant after a linking verb."""
     i = words.index(m)
     return any(w.group().lower() in _COPULAS for w in words[max(0, i - 3) : i])
+
+
+#: Invisible characters that reorder or hide text (bidi overrides, isolates and marks).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def plain_text(text: str, *, multiline: bool = False) -> str:
+    """User text made safe to store and show: no control, bidi-override or surrogate characters.
+
+    Whitespace runs become one space; with ``multiline`` line breaks are kept (at most one blank line).
+    """
+    import unicodedata
+
+    def keep(line: str) -> str:
+        return " ".join(
+            "".join(
+                " " if unicodedata.category(c) == "Cc" else c
+                for c in line
+                if c not in BIDI_CONTROLS and unicodedata.category(c) != "Cs"
+            ).split()
+        )
+
+    if not multiline:
+        return keep(text)
+    lines = [keep(line) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -27,8 +27,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-import dateparser
-
 EXAMPLES: tuple[str, ...] = ("in 2 hours", "tomorrow 9am", "tonight 8pm", "next monday 10:00", "Dec 1 6pm")
 CLOCK_EXAMPLES: tuple[str, ...] = ("08:30", "8am", "20:15", "8.30 pm")
 MAX_INPUT_CHARS = 100
@@ -614,6 +612,8 @@ def _parse_fallback(text: str, now: datetime, zone: ZoneInfo) -> datetime | None
     """Anything the grammar does not cover, read by dateparser in English."""
     if not _looks_like_time(text):
         raise _unreadable()
+    import dateparser  # lazy: ~12 MB of RSS, and most input never gets here
+
     settings = {
         "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None),
         "PREFER_DATES_FROM": "future",
