@@ -59,6 +59,7 @@ class Probe:
 
     handed: dict[int, tuple[float, float]] = field(default_factory=dict)
     samples: list[tuple[float, float]] = field(default_factory=list)  # (window, simulator time inside it)
+    acks: list[tuple[float, float]] = field(default_factory=list)  # (hand-off → first response, simulator)
     simulator: float = 0.0  # total seconds spent inside simcord's router and settling helpers so far
     depth: int = 0
     idle: asyncio.Event = field(default_factory=asyncio.Event)  # set whenever nothing is in flight
@@ -111,6 +112,19 @@ class Probe:
                 if not self.in_flight:
                     self.idle.set()
 
+        def acknowledging(method: Callable[..., Any]) -> Callable[..., Any]:
+            async def wrapper(response: Any, *args: Any, **kwargs: Any) -> Any:
+                handed = self.handed.get(response._parent.id)
+                if handed is not None and not response.is_done():  # the interaction's first answer
+                    self.acks.append((time.perf_counter() - handed[0], self.simulator - handed[1]))
+                return await method(response, *args, **kwargs)
+
+            return wrapper
+
+        import discord
+
+        for name in ("send_message", "defer", "send_modal", "edit_message"):
+            self.patch(discord.InteractionResponse, name, acknowledging(getattr(discord.InteractionResponse, name)))
         self.patch(tree, "_from_interaction", from_interaction)
         self.patch(tree, "_call", call)
         self.patch(router, "dispatch", self.timed(router.dispatch))
@@ -132,10 +146,16 @@ class Probe:
         now = time.perf_counter()
         self.handed = dict.fromkeys(self.handed, (now, self.simulator))
 
-    def take(self) -> tuple[list[float], list[float]]:
-        """(bot ms, simulator ms) per interaction since the last call."""
+    def take(self) -> tuple[list[float], list[float], list[float]]:
+        """(bot ms to the answer, simulator ms, bot ms to the acknowledgement) per interaction since the last
+        call."""
         samples, self.samples = self.samples, []
-        return [(w - s) * 1000 for w, s in samples], [s * 1000 for _, s in samples]
+        acks, self.acks = self.acks, []
+        return (
+            [(w - s) * 1000 for w, s in samples],
+            [s * 1000 for _, s in samples],
+            [(w - s) * 1000 for w, s in acks],
+        )
 
 
 async def sequential(members: list[Any], channel: Any) -> list[float]:
@@ -190,6 +210,8 @@ async def burst(env: Any, members: list[Any], channel: Any, probe: Probe) -> tup
 @dataclass
 class Figures:
     seq_bot: list[float] = field(default_factory=list)
+    seq_ack: list[float] = field(default_factory=list)
+    burst_ack: list[float] = field(default_factory=list)
     seq_sim: list[float] = field(default_factory=list)
     seq_e2e: list[float] = field(default_factory=list)
     burst_bot: list[float] = field(default_factory=list)
@@ -219,16 +241,18 @@ async def one_round(figures: Figures) -> None:
         probe.install(env.bot)
         try:
             figures.seq_e2e += await sequential(members, channel)
-            bot_ms, sim_ms = probe.take()
+            bot_ms, sim_ms, ack_ms = probe.take()
             figures.seq_bot += bot_ms
             figures.seq_sim += sim_ms
+            figures.seq_ack += ack_ms
             probe.max_in_flight = 0
             span, settle = await burst(env, members, channel, probe)
             figures.burst_span.append(span)
             figures.burst_settle.append(settle)
-            bot_ms, sim_ms = probe.take()
+            bot_ms, sim_ms, ack_ms = probe.take()
             figures.burst_bot += bot_ms
             figures.burst_sim += sim_ms
+            figures.burst_ack += ack_ms
             figures.max_in_flight = max(figures.max_in_flight, probe.max_in_flight)
         finally:
             probe.uninstall()
@@ -241,6 +265,7 @@ def report(f: Figures) -> list[dict]:
         f"  bot time        p50 {median(f.seq_bot):7.2f} ms   p99 {percentile(f.seq_bot, 99):7.2f} ms"
         f"   (simcord's own work inside the window, excluded: p50 {median(f.seq_sim):.2f} ms)"
     )
+    print(f"  acknowledged    p50 {median(f.seq_ack):7.2f} ms   p99 {percentile(f.seq_ack, 99):7.2f} ms")
     print(f"  end to end      p50 {median(f.seq_e2e):7.2f} ms   p99 {percentile(f.seq_e2e, 99):7.2f} ms")
     print(
         f"burst: {len(f.burst_span)} x {USERS} concurrent /letter check, each round in a fresh simcord world "
@@ -252,6 +277,10 @@ def report(f: Figures) -> list[dict]:
         f"p50 {median(f.burst_sim):.1f} ms)"
     )
     print(
+        f"  acknowledged    p50 {median(f.burst_ack):7.2f} ms   p99 {percentile(f.burst_ack, 99):7.2f} ms"
+        "   (first response: the answer, or 'thinking…' when other checks are running)"
+    )
+    print(
         f"  all {USERS} answered {median(f.burst_span):.0f} ms after they arrived (median of rounds); "
         f"the follow-up work and simcord's settling took {median(f.burst_settle):.0f} ms more"
     )
@@ -260,8 +289,11 @@ def report(f: Figures) -> list[dict]:
         below("sequential bot time p99", percentile(f.seq_bot, 99), "ms", 50),
         metric("sequential end-to-end p50 (with simcord)", median(f.seq_e2e), "ms"),
         metric("sequential end-to-end p99 (with simcord)", percentile(f.seq_e2e, 99), "ms"),
-        metric(f"{USERS}-concurrent bot time p50", median(f.burst_bot), "ms"),
-        below(f"{USERS}-concurrent bot time p99", percentile(f.burst_bot, 99), "ms", 50),
+        below("sequential acknowledged p99", percentile(f.seq_ack, 99), "ms", 50),
+        metric(f"{USERS}-concurrent acknowledged p50", median(f.burst_ack), "ms"),
+        below(f"{USERS}-concurrent acknowledged p99", percentile(f.burst_ack, 99), "ms", 50),
+        metric(f"{USERS}-concurrent answered (bot time) p50", median(f.burst_bot), "ms"),
+        below(f"{USERS}-concurrent answered (bot time) p99", percentile(f.burst_bot, 99), "ms", 50),
         metric(f"{USERS}-concurrent burst, last answer", median(f.burst_span), "ms"),
         metric(f"{USERS}-concurrent burst, follow-up + simcord settle", median(f.burst_settle), "ms"),
         metric("max interactions in flight", f.max_in_flight, ""),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import discord
 
+from bot.advice.text import escape_text
+
 EMBED_TOTAL = 6000
 FIELD_VALUE = 1024
 FIELD_NAME = 256
@@ -21,16 +23,19 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 
 
-def _escape_markdown(text: str) -> str:
-    """``escape_markdown`` on each ``[``-free piece, brackets escaped: its masked-link rule matches from a
-    line's first ``[`` to its last ``)``, leaving a second link and any markdown in between unescaped."""
-    return "\\[".join(discord.utils.escape_markdown(piece) for piece in text.split("["))
-
-
 def safe(text: str, limit: int | None = None) -> str:
-    """User-provided text made inert for Discord markdown, masked links and mentions."""
-    cleaned = discord.utils.escape_mentions(_escape_markdown(text or ""))
-    return clip(cleaned, limit) if limit else cleaned
+    """User-provided text made inert for Discord markdown, masked links and mentions, cut to ``limit``.
+
+    (Not discord.py's ``escape_markdown``: its masked-link rule spans from a line's first ``[`` to its last
+    ``)``, leaving a second link and the markdown between them live; it was also the slowest step of a reply.)
+    """
+    cleaned = escape_text(text or "")
+    if limit and len(cleaned) > limit:
+        cleaned = clip(cleaned, limit)
+        body = cleaned[:-1]
+        if (len(body) - len(body.rstrip("\\"))) % 2:  # the cut split an escape: drop its lone backslash
+            cleaned = body[:-1] + "…"
+    return cleaned
 
 
 def embed_size(embed: discord.Embed) -> int:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 from discord import app_commands
 
+from bot.advice.text import escape_text
 from bot.problems import NotYours, StorageProblem, UserFacingError
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def describe_error(error: BaseException) -> tuple[str, bool]:
         return f"I am missing the {perms} permission here. Ask a server admin, or use me in DMs.", False
     if isinstance(error, app_commands.TransformerError):
         return (
-            f"That value for an option didn't work: {discord.utils.escape_markdown(str(error.value))[:200]}.",
+            f"That value for an option didn't work: {escape_text(str(error.value)[:200])}.",
             False,
         )
     if isinstance(error, app_commands.CheckFailure):

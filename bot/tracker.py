@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.advice.text import escape_text
 from bot.advice.vocab import ACCEPTABLE_MONTHS, FRESH_MONTHS, Area, RefereeStatus, letter_age_months
 from bot.problems import UserFacingError
 from db import Database
@@ -19,7 +20,6 @@ from db.referees import (
     Bullet,
     Referee,
     closest_names,
-    escape_text,
     get_referee,
     list_referees,
     name_key,

@@ -9,6 +9,7 @@ and the flagged phrases (never the letter) from a short-lived in-memory cache.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -48,6 +49,8 @@ SHARE_CACHE_MAX = 500
 CHECKS_PER_WINDOW = 5
 WINDOW_SECONDS = 60.0
 QUOTE_MAX = 160
+#: With more letter checks than this in progress, a new one is acknowledged ("thinking…") before the work.
+BUSY_CHECKS = 2
 
 NOT_STORED = "Your letter text was not stored."
 NOTHING_GIVEN = (
@@ -439,6 +442,7 @@ class Letters(commands.Cog):
         self.bot = bot
         self.shares = ShareCache()
         self.limiter = CheckLimiter()
+        self.running = 0  # letter checks between arrival and answer right now
         self.menu = app_commands.ContextMenu(name="Check letter strength", callback=self.check_message)
 
     async def cog_load(self) -> None:
@@ -514,6 +518,18 @@ class Letters(commands.Cog):
 
     async def reply_with_check(self, interaction: discord.Interaction, source: LetterSource) -> None:
         """Analyse, then answer privately with the verdict embed (and, in a server, the share button)."""
+        self.running += 1
+        try:
+            await asyncio.sleep(0)  # let checks that arrived together register before any of them decides
+            await self._reply_with_check(interaction, source)
+        finally:
+            self.running -= 1
+
+    async def _reply_with_check(self, interaction: discord.Interaction, source: LetterSource) -> None:
+        if self.running > BUSY_CHECKS and not interaction.response.is_done():
+            # Checks share one event loop: in a burst, acknowledge first so no one waits out Discord's 3 s.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await asyncio.sleep(0)  # and let the others send theirs before this one does its work
         text, cut_note = limit_text(source.text, source.limit)
         if not text:
             raise UserFacingError("There is no text to check. " + NOTHING_GIVEN)

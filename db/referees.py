@@ -17,7 +17,7 @@ from typing import Any
 import aiosqlite
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
-from bot.advice.text import plain_text
+from bot.advice.text import escape_text, plain_text
 from bot.advice.vocab import LABEL_ORDER, Area, RefereeKind, RefereeLabel, RefereeStatus
 from bot.problems import UserFacingError
 from db.database import Database
@@ -63,8 +63,6 @@ _EMAIL = re.compile(
     r"^(?=.{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}$"
 )
-_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]])")
-_MENTION = re.compile(r"@(everyone|here|[!&]?\d)")
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -72,11 +70,6 @@ def name_key(name: str) -> str:
     """The form names are compared in: whitespace collapsed, Unicode-normalised and casefolded."""
     cleaned = unicodedata.normalize("NFKC", " ".join(name.split()))
     return unicodedata.normalize("NFKC", cleaned.casefold())
-
-
-def escape_text(text: str) -> str:
-    """User text made inert for Discord markdown and mentions, for messages built without discord."""
-    return _MENTION.sub("@\u200b\\1", _MARKDOWN.sub(r"\\\1", text))
 
 
 def _and_list(items: Sequence[str]) -> str:

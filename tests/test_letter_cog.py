@@ -587,3 +587,21 @@ async def test_share_failure_is_explained_and_can_be_retried(simcord_env):
     retried = await member.click(private, label=SHARE)
     assert any("Shared" in m.content for m in retried.followups)
     assert len(public_posts(channel)) == 1
+
+
+async def test_a_check_arriving_while_others_run_is_acknowledged_before_the_work(simcord_env):
+    """simcord runs one operation at a time, so 'others running' is set on the cog the bot really uses."""
+    cog = simcord_env.bot.get_cog("Letters")
+    threshold = sys.modules[type(cog).__module__].BUSY_CHECKS
+    user = simcord_env.create_user("quinn")
+    calm = await user.slash("letter check", text=STRONG)
+    assert callback_payloads(simcord_env)[-1]["type"] == 4, "answered in one go when the bot is quiet"
+    cog.running = threshold
+    try:
+        busy = await user.slash("letter check", text=STRONG)
+    finally:
+        cog.running = 0
+    first = callback_payloads(simcord_env)[-1]
+    assert first["type"] == 5 and first["data"]["flags"] & 64, "acknowledged first, privately"
+    assert busy.ephemeral
+    assert the_embed(busy).title == the_embed(calm).title  # the same verdict, delivered after the ack

@@ -330,3 +330,19 @@ def plain_text(text: str, *, multiline: bool = False) -> str:
         return keep(text)
     lines = [keep(line) for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+#: Characters that start Discord markdown, masked links, quotes, headings, or mention/timestamp syntax.
+_MARKUP_CHARS = re.compile(r"([\\*_~`|>#\[\]<])")
+_LIST_START = re.compile(r"(?m)^([ \t]*(?:[0-9]+)?)([-.])(?=[ \t])")  # "- item" and "1. item" lists
+_MASS_MENTION = re.compile(r"@(everyone|here|[!&]?[0-9])")
+
+
+def escape_text(text: str) -> str:
+    """User text made inert in a Discord message: markdown, links, list markers and mentions all show as
+    typed. Backslash-escapes render invisibly; ``@everyone``/``@here``/``@123`` get a zero-width space.
+    The one escaper for every reply (``bot.embeds.safe`` wraps it); plain Python, so db/ can use it too."""
+    if not text:
+        return ""
+    escaped = _LIST_START.sub(r"\1\\\2", _MARKUP_CHARS.sub(r"\\\1", text))
+    return _MASS_MENTION.sub("@\u200b\\1", escaped)
