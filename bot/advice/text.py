@@ -50,11 +50,11 @@ _KEEP = set("abcdefghijklmnopqrstuvwxyz0123456789")
 _SPACES = str.maketrans({i: " " for i in range(128) if chr(i) not in _KEEP})
 
 #: A sentence ends at a full stop followed by space, at a blank line, or before a bullet line.
-#: A run of closing punctuation is only entered at its start (look-behind) and read possessively, so a
-#: long run of dots or quotes is scanned once instead of once per character (that was quadratic).
+#: The run of dots and closing quotes/brackets after the full stop is bounded ({0,8}): unbounded, a long
+#: run with no space after it was rescanned from every dot in it (quadratic). The pattern still opens with
+#: a literal "." so the regex engine skips straight to the full stops.
 _BOUNDARY = re.compile(
-    r"(?<![.\"')\]])[\"')\]]*+\.[.\"')\]]*+\s+"
-    r"|\n[ ]*\n\s*|\n(?=[ ]*(?:[-*\u2022\u00b7\u25aa]|[0-9]{1,2}[.)])[ ])"
+    r"\.[.\"')\]]{0,8}\s+|\n[ ]*\n\s*|\n(?=[ ]*(?:[-*\u2022\u00b7\u25aa]|[0-9]{1,2}[.)])[ ])"
 )
 _ABBREVIATION = re.compile(
     r"(?:^|[^a-z])(?:dr|mr|mrs|ms|mx|prof|st|vs|no|nos|e\.g|i\.e|etc|approx|dept|jr|sr|fig|al|inc|co|[a-z])$"
@@ -210,9 +210,8 @@ def sentence_spans(folded: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(folded):
-        at = folded.find(".", m.start(), m.end())  # the full stop, after any closing quotes or brackets
-        dot = at != -1
-        end = at if dot else m.start()
+        dot = folded[m.start()] == "."
+        end = m.start()
         if dot and _ABBREVIATION.search(folded, max(0, end - 8), end):
             continue
         _add_span(folded, start, end + dot, spans)
