@@ -9,7 +9,11 @@
   the bookkeeping (locked, read-only, full) it waits :data:`DB_RETRY` seconds instead of spinning.
 * At-least-once: claim → send → mark sent. A crash between send and mark leaves the row in ``sending``;
   it is retried on the next start (or once the claim is stale), so it may arrive twice, never lost.
-* Bursts: at most ``concurrency`` DMs in flight and ``rate`` started per second.
+* Bursts: ``concurrency`` worker tasks share each batch of due ids, so at most that many DMs are in
+  flight (and no task waits on a lock, which simcord could not tell from a hang). A :class:`RequestPacer`
+  keeps HTTP *requests* under ``rate`` per second (after a burst of :data:`BURST`): the scheduler takes one
+  slot per delivery (its message); a sender that makes more requests (opening a DM channel) takes a slot
+  from the same pacer for each extra one.
 * Sending is done by a ``Sender`` (the Discord DM sender lives in ``cogs/reminders.py``). It raises
   :class:`Undeliverable` (DMs closed: stop), :class:`TemporaryFailure` (5xx, network: back off and retry),
   :class:`PermanentFailure` (retrying cannot help) or :class:`Skip` (nothing to say any more).
@@ -21,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,11 +37,13 @@ log = logging.getLogger("lorcoach.scheduler")
 
 #: Waits before the 2nd, 3rd and 4th attempt after a temporary failure; then the reminder is failed.
 BACKOFF: tuple[float, ...] = (30, 120, 600)
-#: At most this many DMs in flight at once (discord.py handles 429s; this keeps bursts polite).
+#: Workers delivering at once, so at most this many DMs in flight (the pacer sets the request rate).
 CONCURRENCY = 5
-#: At most this many DMs started per second. Discord's global limit is 50/s and every 429 counts toward
-#: its invalid-request ban, so bursts are paced just under it instead of being answered with 429s.
+#: At most this many HTTP requests started per second. Discord's global limit is 50/s and every 429 counts
+#: toward its invalid-request ban, so bursts are paced under it instead of being answered with 429s.
 RATE = 45.0
+#: Requests allowed back to back before pacing starts; with :data:`RATE` at most 48 fall in any second.
+BURST = 3
 #: Never sleep longer than this, so a wall-clock jump (or a suspended host) is noticed within hours.
 MAX_SLEEP = 6 * 3600.0
 #: A claim older than this is taken as abandoned and retried (may duplicate once).
@@ -74,6 +80,45 @@ class Skip(Exception):
     """Nothing to send any more (e.g. the referee was already asked): close the reminder quietly."""
 
 
+class RequestPacer:
+    """Hands out start slots for HTTP requests: ``rate`` per second after a burst of ``burst``.
+
+    A generic cell-rate limiter on the bot's clock (so simcord's virtual time drives it): slot *n* starts
+    no earlier than ``(n - burst + 1) / rate`` seconds after a quiet period. Slots are reserved without
+    awaiting, so concurrent callers only ever sleep (no lock queue).
+    """
+
+    def __init__(self, clock: Clock, rate: float = RATE, burst: int = BURST) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.clock = clock
+        self.interval = 1.0 / rate
+        self.tolerance = (burst - 1) * self.interval
+        self.requests = 0  #: slots handed out so far (one per request)
+        self._theoretical = 0.0  # when the next slot would start if requests came evenly spaced
+
+    @property
+    def next_free(self) -> float:
+        """The clock timestamp at which a request could start without waiting (given no other caller)."""
+        return self._theoretical - self.tolerance
+
+    def reserve(self) -> float:
+        """Take the next slot; returns the seconds to wait before starting the request (0 = now)."""
+        now = self.clock().timestamp()
+        if self._theoretical - now > self.interval * BATCH:  # the clock jumped back: start afresh
+            self._theoretical = now
+        theoretical = max(self._theoretical, now)
+        self._theoretical = theoretical + self.interval
+        self.requests += 1
+        return max(0.0, theoretical - self.tolerance - now)
+
+    async def acquire(self) -> None:
+        """Wait for this request's slot."""
+        wait = self.reserve()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
 class Scheduler:
     """Delivers due reminders from the database through ``sender``."""
 
@@ -85,6 +130,7 @@ class Scheduler:
         *,
         concurrency: int = CONCURRENCY,
         rate: float = RATE,
+        pacer: RequestPacer | None = None,
         backoff: tuple[float, ...] = BACKOFF,
         on_undeliverable: Callable[[Reminder], Awaitable[None]] | None = None,
     ) -> None:
@@ -93,9 +139,10 @@ class Scheduler:
         self.sender = sender
         self.backoff = backoff
         self.on_undeliverable = on_undeliverable
-        self._semaphore = asyncio.Semaphore(concurrency)
-        self._interval = 1.0 / rate
-        self._next_start = 0.0
+        self.pacer = pacer if pacer is not None else RequestPacer(clock, rate)
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.concurrency = concurrency
         self._task: asyncio.Task[None] | None = None
         self._sleeper: asyncio.Task[None] | None = None
         self._dirty = False
@@ -211,50 +258,40 @@ class Scheduler:
             if not ids:
                 return len(seen)
             seen.update(ids)
-            results = await asyncio.gather(*(self._deliver(i) for i in ids), return_exceptions=True)
-            for reminder_id, result in zip(ids, results, strict=True):
-                if isinstance(result, asyncio.CancelledError):
-                    raise result
-                if isinstance(result, BaseException):
-                    self._bookkeeping_failed = True
-                    log.error("reminder %s: delivery bookkeeping failed", reminder_id, exc_info=result)
+            queue = iter(ids)  # shared by the workers: each id is taken by exactly one
+            await asyncio.gather(*(self._worker(queue) for _ in range(min(self.concurrency, len(ids)))))
         return len(seen)
 
-    async def _deliver(self, reminder_id: int) -> None:
-        await self._pace()
-        async with self._semaphore:
+    async def _worker(self, queue: Iterator[int]) -> None:
+        """Deliver ids from ``queue`` one after another until it is empty (or the scheduler stops)."""
+        for reminder_id in queue:
             if self._stopping:
                 return
-            reminder = await store.claim(self.db, reminder_id, self.clock())
-            if reminder is None:
-                return
-            late_by = (self.clock() - reminder.scheduled_for).total_seconds()
             try:
-                await self.sender(reminder, late_by)
-            except Skip as skip:
-                await store.mark_final(self.db, reminder.id, ReminderStatus.cancelled, f"skipped: {skip}")
-            except Undeliverable as error:
-                await self._undeliverable(reminder, str(error) or "DMs are closed")
-            except PermanentFailure as error:
-                await store.mark_final(self.db, reminder.id, ReminderStatus.failed, str(error) or "rejected")
-            except Exception as error:  # TemporaryFailure, or anything unexpected: back off and retry
-                await self._retry_or_fail(reminder, error)
-            else:
-                await store.mark_sent(self.db, reminder.id, self.clock())
-                self.delivered += 1
+                await self._deliver(reminder_id)
+            except Exception as error:  # the database refused a claim or a mark: the row stays retryable
+                self._bookkeeping_failed = True
+                log.error("reminder %s: delivery bookkeeping failed", reminder_id, exc_info=error)
 
-    async def _pace(self) -> None:
-        """Wait for this delivery's start slot: slots are ``1 / rate`` seconds apart (on the bot's clock).
-
-        Slots are reserved without awaiting, so waiting deliveries only ever sleep (no lock queue).
-        """
-        now = self.clock().timestamp()
-        if self._next_start - now > self._interval * BATCH:  # the wall clock jumped back: start afresh
-            self._next_start = now
-        start = max(now, self._next_start)
-        self._next_start = start + self._interval
-        if start > now:
-            await asyncio.sleep(start - now)
+    async def _deliver(self, reminder_id: int) -> None:
+        reminder = await store.claim(self.db, reminder_id, self.clock())
+        if reminder is None:
+            return
+        await self.pacer.acquire()  # the message's own slot; a sender takes more for any extra request
+        late_by = (self.clock() - reminder.scheduled_for).total_seconds()
+        try:
+            await self.sender(reminder, late_by)
+        except Skip as skip:
+            await store.mark_final(self.db, reminder.id, ReminderStatus.cancelled, f"skipped: {skip}")
+        except Undeliverable as error:
+            await self._undeliverable(reminder, str(error) or "DMs are closed")
+        except PermanentFailure as error:
+            await store.mark_final(self.db, reminder.id, ReminderStatus.failed, str(error) or "rejected")
+        except Exception as error:  # TemporaryFailure, or anything unexpected: back off and retry
+            await self._retry_or_fail(reminder, error)
+        else:
+            await store.mark_sent(self.db, reminder.id, self.clock())
+            self.delivered += 1
 
     async def _undeliverable(self, reminder: Reminder, why: str) -> None:
         await store.mark_final(self.db, reminder.id, ReminderStatus.undeliverable, why)

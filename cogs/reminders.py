@@ -29,6 +29,7 @@ from bot.problems import NotYours, UserFacingError
 from bot.scheduler import (
     LATE_AFTER,
     PermanentFailure,
+    RequestPacer,
     Scheduler,
     Skip,
     TemporaryFailure,
@@ -40,6 +41,7 @@ from bot.scheduler import (
 from bot.tracker import change_status
 from db import Database
 from db import reminders as store
+from db.dm_channels import forget_dm_channel, get_dm_channel, remember_dm_channel
 from db.referees import Referee, get_referee_by_id, list_referees
 from db.reminders import Reminder, ReminderKind, ReminderStatus
 
@@ -54,6 +56,8 @@ TONIGHT_FALLBACK = timedelta(hours=3)
 NO_ZONE = "UTC — set yours with /timezone"
 GONE = "That reminder no longer exists (it was cancelled, or it isn't yours)."
 REFEREE_GONE = "That writer is no longer in your referee list."
+#: Discord's error code for a channel that no longer exists (a stored DM channel id gone stale).
+UNKNOWN_CHANNEL = 10003
 EMAIL_KINDS = {"sr": "strong-request", "fu": "follow-up", "sp": "support-packet"}
 
 #: The referee status a reminder about that referee still makes sense in.
@@ -358,17 +362,26 @@ class DmComposer:
 
 
 class DmSender:
-    """The scheduler's sender: one DM per reminder; Discord errors become scheduler outcomes."""
+    """The scheduler's sender: one DM per reminder; Discord errors become scheduler outcomes.
 
-    def __init__(self, bot: commands.Bot) -> None:
+    The user's DM channel id is kept in the database, so a reminder costs one request (the message). The
+    channel is opened (``create_dm``, one more paced request) only the first time, or when Discord says
+    the stored one is gone.
+    """
+
+    def __init__(self, bot: commands.Bot, pacer: RequestPacer) -> None:
         self.bot = bot
+        self.pacer = pacer
         self.composer = DmComposer(bot)
+
+    @property
+    def db(self) -> Database:
+        return self.bot.db  # type: ignore[attr-defined]
 
     async def __call__(self, reminder: Reminder, late_by: float) -> None:
         content, view = await self.composer.compose(reminder, late_by)
         try:
-            channel = await self.bot.create_dm(discord.Object(id=reminder.user_id))
-            await channel.send(content, view=view)
+            await self._send(reminder.user_id, content, view)
         except discord.Forbidden as error:  # 50007: the user does not accept DMs from the bot
             raise Undeliverable(f"DMs closed (Discord code {error.code})") from error
         except discord.NotFound as error:
@@ -379,6 +392,31 @@ class DmSender:
             raise PermanentFailure(f"Discord rejected the DM ({error.status}, code {error.code})") from error
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise TemporaryFailure(f"network: {type(error).__name__}") from error
+
+    async def _send(self, user_id: int, content: str, view: discord.ui.View) -> None:
+        """Send through the stored channel; open (and store) a new one when there is none or it is gone."""
+        stored = await get_dm_channel(self.db, user_id)
+        if stored is not None:
+            try:
+                await self._partial(stored).send(content, view=view)
+                return
+            except discord.NotFound as error:
+                if error.code != UNKNOWN_CHANNEL:
+                    raise
+                await forget_dm_channel(self.db, user_id, stored)
+                await self.pacer.acquire()  # the failed attempt used the scheduler's slot; this is a retry
+        channel_id = await self._open(user_id)
+        await self._partial(channel_id).send(content, view=view)
+
+    async def _open(self, user_id: int) -> int:
+        """Ask Discord for the DM channel (a paced request of its own) and remember its id."""
+        await self.pacer.acquire()
+        channel = await self.bot.create_dm(discord.Object(id=user_id))
+        await remember_dm_channel(self.db, user_id, channel.id)
+        return channel.id
+
+    def _partial(self, channel_id: int) -> discord.PartialMessageable:
+        return self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
 
 
 # --------------------------------------------------------------------------- the cog
@@ -391,10 +429,12 @@ class Reminders(commands.Cog):
 
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
+        pacer = RequestPacer(bot.now)  # type: ignore[attr-defined]
         self.scheduler = Scheduler(
             bot.db,  # type: ignore[attr-defined]
             bot.now,  # type: ignore[attr-defined]
-            DmSender(bot),
+            DmSender(bot, pacer),
+            pacer=pacer,
             on_undeliverable=self._after_undeliverable,
         )
 

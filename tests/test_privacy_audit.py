@@ -707,6 +707,8 @@ async def populate(place: Place, tag: str) -> None:
     await place.slash("referee status", name=f"Dr Second {tag}", status="asked")  # follow-up reminders
     await place.slash("timezone", zone="Europe/Berlin")
     await place.slash("remind", when="in 3 hours", what=f"Reminder text {tag}")
+    await place.slash("remind", when="in 2 minutes", what=f"Soon {tag}")
+    await place.env.advance_time(121)  # delivered by DM: the DM channel id is remembered (dm_channels)
     await place.slash("nudge daily", time="07:30")
     await place.slash("plan", profile="research_heavy", reapplying=True)
 

@@ -14,10 +14,11 @@ import discord
 from bot import create_bot
 from bot.advice.vocab import RefereeStatus
 from bot.problems import UserFacingError
-from bot.scheduler import RESTART_DELAY, get_scheduler, schedule_reminder
+from bot.scheduler import BURST, RATE, RESTART_DELAY, get_scheduler, schedule_reminder
 from bot.tracker import change_status
 from cogs.reminders import ReminderAction
 from db import reminders as store
+from db.dm_channels import remember_dm_channel
 from db.referees import add_referee, get_referee_by_id, toggle_circle
 
 HOUR = 3600
@@ -34,6 +35,15 @@ def dms(env, user) -> list[discord.Message]:
         m
         for m in user.dm_channel.history()
         if m.author.id == env.bot.user.id and m.interaction_metadata is None
+    ]
+
+
+def delivery_requests(env, since: int = 0) -> list[str]:
+    """Paths of the requests a DM delivery makes (opening a DM channel, posting a message), in order."""
+    return [
+        r.path
+        for r in env.http_requests[since:]
+        if r.method == "POST" and (r.path == "/users/@me/channels" or r.path.endswith("/messages"))
     ]
 
 
@@ -226,13 +236,73 @@ async def test_a_burst_of_due_reminders_all_arrive(simcord_env, db_path):
     users = [simcord_env.create_user(f"u{i}") for i in range(12)]
     for user in users:
         await user.slash("remind", when="in 1 hour", what=f"burst for {user.name}")
+    before = len(simcord_env.http_requests)
     await simcord_env.advance_time(HOUR)
-    await simcord_env.advance_time(1)  # 12 DMs paced at 45/s take about a quarter of a second
+    await simcord_env.advance_time(1)  # 12 new users: 24 requests (DM channel + message) at 45/s
     assert all(len(dms(simcord_env, u)) == 1 for u in users)
     sent = sorted(dms(simcord_env, u)[0].created_at for u in users)
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(sent)]
     assert min(gaps) >= 0.02, gaps
     assert rows(db_path, "SELECT DISTINCT status FROM reminders") == [("sent",)]
+    made = delivery_requests(simcord_env, before)
+    assert len(made) == 24
+    assert get_scheduler(simcord_env.bot).pacer.requests == len(made), "every request took a paced slot"
+    [(due,)] = rows(db_path, "SELECT DISTINCT scheduled_for FROM reminders")
+    last = (sent[-1] - datetime.fromtimestamp(due, UTC)).total_seconds()
+    assert last >= (24 - BURST) / RATE - 0.002, "paced per request (24 slots), not per DM (12)"
+
+
+async def test_the_dm_channel_is_stored_and_reused_across_reminders_and_restarts(simcord_env, db_path):
+    user = simcord_env.create_user("lee")
+    for hours in (1, 2, 3):
+        await user.slash("remind", when=f"in {hours} hours", what=f"Step {hours}")
+    before = len(simcord_env.http_requests)
+    for _ in range(3):
+        await simcord_env.advance_time(HOUR)
+        await simcord_env.restart_bot(create_bot())  # discord.py's own DM channel cache is gone each time
+    assert [m.content.split("\n")[0] for m in dms(simcord_env, user)] == [
+        f"⏰ **Reminder:** Step {h}" for h in (1, 2, 3)
+    ]
+    made = delivery_requests(simcord_env, before)
+    assert made.count("/users/@me/channels") == 1, made
+    assert len(made) == 4, "one request per reminder after the first"
+    assert rows(db_path, "SELECT user_id, channel_id FROM dm_channels") == [(user.id, user.dm_channel.id)]
+
+
+async def test_a_stale_dm_channel_id_falls_back_to_opening_the_channel(simcord_env, db_path):
+    user = simcord_env.create_user("max")
+    await remember_dm_channel(simcord_env.bot.db, user.id, 4242)  # a channel Discord no longer knows
+    await user.slash("remind", when="in 1 hour", what="Send the CV")
+    before = len(simcord_env.http_requests)
+    await simcord_env.advance_time(HOUR)
+    [dm] = dms(simcord_env, user)
+    assert "Send the CV" in dm.content
+    made = delivery_requests(simcord_env, before)
+    assert made == [
+        "/channels/4242/messages",
+        "/users/@me/channels",
+        f"/channels/{user.dm_channel.id}/messages",
+    ]
+    assert get_scheduler(simcord_env.bot).pacer.requests == 3
+    assert rows(db_path, "SELECT channel_id FROM dm_channels") == [(user.dm_channel.id,)]
+    assert rows(db_path, "SELECT status, attempts FROM reminders") == [("sent", 1)]
+
+
+async def test_closed_dms_through_a_stored_channel_are_undeliverable_without_reopening(simcord_env, db_path):
+    user = simcord_env.create_user("ned")
+    await user.slash("remind", when="in 1 hour", what="First")
+    await user.slash("remind", when="in 2 hours", what="Second")
+    await simcord_env.advance_time(HOUR)
+    simcord_env.inject_error(
+        "POST", "/channels/*/messages", status=403, code=50007, message="Cannot send messages to this user"
+    )
+    before = len(simcord_env.http_requests)
+    await simcord_env.advance_time(HOUR)
+    assert delivery_requests(simcord_env, before) == [f"/channels/{user.dm_channel.id}/messages"]
+    assert rows(db_path, "SELECT text, status FROM reminders ORDER BY id") == [
+        ("First", "sent"),
+        ("Second", "undeliverable"),
+    ]
 
 
 async def test_a_dead_scheduler_is_restarted(simcord_env, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 
 from bot.scheduler import (
     BACKOFF,
+    BURST,
     PermanentFailure,
+    RequestPacer,
     Scheduler,
     Skip,
     TemporaryFailure,
@@ -18,6 +21,7 @@ from bot.scheduler import (
 )
 from db import Database
 from db import reminders as store
+from db.dm_channels import forget_dm_channel, get_dm_channel, remember_dm_channel
 from db.reminders import Reminder, ReminderKind, ReminderStatus
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -131,6 +135,41 @@ async def test_scheduler_queries_use_the_status_due_index(db):
         assert "reminders_by_status_due" in plan, plan
 
 
+async def test_the_sending_lookup_stays_indexed_once_the_planner_has_statistics(db):
+    """After ``PRAGMA optimize`` (run at close) the planner has statistics; both halves must stay indexed."""
+    items = [(1000 + i % 50, START + timedelta(seconds=i), "r") for i in range(2000)]
+    await store.create_many(db, items, now=START)
+    await store.claim(db, (await store.due_ids(db, START, limit=1))[0], START)
+    await db.execute("ANALYZE")
+    assert await db.fetchval("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'reminders'") > 0
+    plan = [str(row[-1]) for row in await db.fetchall(f"EXPLAIN QUERY PLAN {store.NEXT_WAKE_SQL}")]
+    searches = [step for step in plan if step.startswith(("SEARCH", "SCAN reminders"))]
+    assert len(searches) == 2, plan
+    assert "reminders_by_status_due" in searches[0], plan
+    assert "reminders_sending" in searches[1], plan
+    assert await store.next_wake(db) == (int(START.timestamp()) + 1, int(START.timestamp()))
+
+
+async def test_dm_channel_ids_are_stored_replaced_and_forgotten_only_if_unchanged(db):
+    assert await get_dm_channel(db, ANA) is None
+    await remember_dm_channel(db, ANA, 5001)
+    await remember_dm_channel(db, ANA, 5002)  # Discord gave a new channel: the newer id wins
+    assert await get_dm_channel(db, ANA) == 5002
+    assert not await forget_dm_channel(db, ANA, 5001), "a stale id never removes the newer one"
+    assert await get_dm_channel(db, ANA) == 5002
+    assert await forget_dm_channel(db, ANA, 5002)
+    assert await get_dm_channel(db, ANA) is None
+
+
+async def test_export_and_delete_cover_dm_channels(db):
+    await remember_dm_channel(db, ANA, 5001)
+    await remember_dm_channel(db, BEN, 6001)
+    exported = await db.export_user(ANA)
+    assert [r["channel_id"] for r in exported["dm_channels"]] == [5001]
+    assert (await db.delete_user(ANA))["dm_channels"] == 1
+    assert await get_dm_channel(db, ANA) is None and await get_dm_channel(db, BEN) == 6001
+
+
 async def test_export_and_delete_cover_reminders_and_settings(db):
     await add(db, "private", 60)
     await store.set_timezone(db, ANA, "Asia/Kolkata", now=START)
@@ -215,7 +254,76 @@ async def test_bursts_are_paced_under_the_rate_limit(db):
     started = asyncio.get_running_loop().time()
     await Scheduler(db, datetime_now, sender, rate=100).run_due()
     assert len(sender.sent) == 10
-    assert asyncio.get_running_loop().time() - started >= 9 / 100  # 10 starts, 10 ms apart
+    # the first BURST go at once, the rest 10 ms apart
+    assert asyncio.get_running_loop().time() - started >= (10 - BURST) / 100
+
+
+def test_pacer_lets_a_short_burst_through_then_spaces_requests():
+    clock = Clock()
+    pacer = RequestPacer(clock, rate=10, burst=3)
+    waits = [pacer.reserve() for _ in range(6)]
+    assert waits == pytest.approx([0, 0, 0, 0.1, 0.2, 0.3], abs=1e-5)
+    assert pacer.requests == 6
+    clock.advance(2)  # a quiet period: the burst is available again
+    assert [pacer.reserve() for _ in range(4)] == pytest.approx([0, 0, 0, 0.1], abs=1e-5)
+
+
+@pytest.mark.parametrize("step", [0.0, 0.003, 0.02, 0.3])
+def test_pacer_never_starts_more_than_rate_plus_burst_in_any_second(step):
+    """Callers arriving every ``step`` seconds: the planned request starts stay under Discord's 50/s."""
+    clock = Clock()
+    pacer = RequestPacer(clock, rate=45, burst=3)
+    starts = []
+    for _ in range(400):
+        starts.append(clock().timestamp() + pacer.reserve())
+        clock.advance(step)
+    starts.sort()
+    busiest = max(sum(1 for t in starts[i:] if t < first + 1.0) for i, first in enumerate(starts))
+    assert busiest <= 48 < 50
+
+
+def test_pacer_starts_afresh_after_the_clock_jumps_back():
+    clock = Clock()
+    pacer = RequestPacer(clock, rate=10, burst=1)
+    for _ in range(3):
+        pacer.reserve()
+    clock.advance(-86400)  # the host clock was corrected by a day
+    assert pacer.reserve() == 0, "no day-long wait"
+
+
+class VirtualTime:
+    """A clock that ``asyncio.sleep`` moves forward (exact with one worker), so pacing is observable."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.clock = Clock()
+        real_sleep = asyncio.sleep
+
+        async def sleep(seconds: float, result=None):
+            self.clock.advance(max(seconds, 0))
+            return await real_sleep(0, result)
+
+        monkeypatch.setattr(asyncio, "sleep", sleep)
+
+
+async def test_pacing_counts_every_request_not_every_delivery(db, monkeypatch):
+    """A sender that opens a DM channel before each message makes two requests; both are paced."""
+    time = VirtualTime(monkeypatch)
+    pacer = RequestPacer(time.clock, rate=20, burst=3)
+    requests: list[float] = []
+
+    async def two_requests(reminder: Reminder, late_by: float) -> None:
+        await pacer.acquire()  # the extra request (a DM channel)
+        requests.append(time.clock().timestamp())
+        requests.append(time.clock().timestamp())  # the message, on the scheduler's slot
+
+    for i in range(30):
+        await add(db, f"two {i}", 0)
+    scheduler = Scheduler(db, time.clock, two_requests, concurrency=1, pacer=pacer)
+    assert await scheduler.run_due() == 30
+    assert pacer.requests == 60 == len(requests)
+    busiest = max(sum(1 for t in requests if first <= t < first + 1.0) for first in requests)
+    assert busiest <= 20 + 3, "requests, not deliveries, are held to the rate"
+    assert requests[-1] - requests[0] >= (60 - 3) / 20 - 0.001  # µs-rounded clock
 
 
 async def test_only_due_reminders_are_sent_and_marked_sent(db):
@@ -296,11 +404,27 @@ async def test_one_bad_reminder_never_stops_the_others(db):
 
 async def test_bursts_are_sent_with_bounded_concurrency(db):
     clock, sender = Clock(), Recorder()
+    five_in_flight = asyncio.Event()
+
+    async def holds_until_five(reminder: Reminder, late_by: float) -> None:
+        """Each send waits (up to 2 s) until five are in flight, so the bound is reached whatever the load."""
+        sender.in_flight += 1
+        sender.max_in_flight = max(sender.max_in_flight, sender.in_flight)
+        if sender.in_flight >= 5:
+            five_in_flight.set()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(five_in_flight.wait(), 2)
+            five_in_flight.set()  # never reached: do not make every later send wait too
+            sender.sent.append((reminder.text, late_by))
+        finally:
+            sender.in_flight -= 1
+
     for i in range(40):
         await add(db, f"burst {i}", 0)
-    assert await Scheduler(db, clock, sender, concurrency=5, rate=10_000).run_due() == 40
+    assert await Scheduler(db, clock, holds_until_five, concurrency=5, rate=10_000).run_due() == 40
     assert len(sender.sent) == 40
-    assert 1 < sender.max_in_flight <= 5
+    assert sender.max_in_flight == 5
 
 
 async def test_lateness_is_measured_from_the_promised_time(db):
