@@ -504,7 +504,7 @@ class Letters(commands.Cog):
             raise UserFacingError("I couldn't download that file from Discord. Please try again.") from exc
         try:
             extracted = await extract_letter_file_async(
-                attachment.filename, data, timeout=FILE_TIMEOUT_SECONDS
+                attachment.filename, data, timeout=FILE_TIMEOUT_SECONDS, today=self.bot.now().date()
             )
         except FileProblem as problem:
             raise UserFacingError(problem.user_message) from None

@@ -333,6 +333,29 @@ def test_letter_between_twelve_and_eighteen_months_warns_gently() -> None:
     assert "over a year" in item(result, "date").detail
 
 
+@pytest.mark.parametrize(
+    ("today", "status"),
+    [
+        (date(2025, 3, 20), "ok"),  # 12 months and 17 days: still 12 whole months, as the letter check counts
+        (date(2025, 4, 3), "warn"),  # 13 months
+        (date(2025, 9, 2), "warn"),  # 17 months and 30 days: the gentle warning
+    ],
+)
+def test_letter_age_counts_whole_months_like_the_letter_check(today: date, status: str) -> None:
+    data = fx.make_pdf([_replace("Date: March 3, 2025", "Date: March 3, 2024")])
+    date_item = item(extract_letter_file("Carter_LOR.pdf", data, today=today), "date")
+    assert date_item.status == status
+    assert "18 months" not in date_item.detail
+
+
+async def test_async_extraction_uses_the_date_it_is_given() -> None:
+    data = fx.make_pdf([_replace("Date: March 3, 2025", "Date: March 3, 2024")])
+    fresh = await extract_letter_file_async("a.pdf", data, today=date(2024, 6, 1))
+    stale = await extract_letter_file_async("a.pdf", data, today=date(2026, 6, 1))
+    assert item(fresh, "date").status == "ok"
+    assert "18 months" in item(stale, "date").detail
+
+
 def test_missing_signature_block_fails() -> None:
     lines = fx.LETTER_LINES[: fx.LETTER_LINES.index("Sincerely,")]
     assert item(pdf_result(lines), "signature").status == "fail"

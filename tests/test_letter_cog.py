@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -309,6 +309,28 @@ async def test_pdf_attachment_defers_and_shows_upload_readiness(simcord_env):
         assert item.label in readiness
     assert "Carter" in field(embed, "What I read") and "PDF" in field(embed, "What I read")
     within_limits(embed)
+
+
+async def test_pdf_letter_age_is_judged_by_the_bots_clock(simcord_env):
+    guild, channel = server(simcord_env)
+    member = guild.add_member(simcord_env.create_user("lea"))
+    today = simcord_env.bot.now().date()
+    days = next(n for n in range(3, 40) if 4 <= (today + timedelta(days=n)).day <= 28)
+    soon = today + timedelta(days=days)
+    months = soon.year * 12 + soon.month - 1 - 19
+    written = date(months // 12, months % 12 + 1, soon.day)  # 18 months old today, 19 months old on `soon`
+    lines = [f"Date: {written:%B} {written.day}, {written:%Y}" if line.startswith("Date:") else line
+             for line in fx.LETTER_LINES]
+    pdf = fx.make_pdf([lines])
+
+    result = await member.slash(channel, "letter check", file=("Carter_LOR.pdf", pdf))
+    assert "over a year" in field(the_embed(result), "Upload readiness")
+
+    for _ in range(days):  # the bot's clock moves on, a day at a time; the file is the same
+        await simcord_env.advance_time(86400)
+    result = await member.slash(channel, "letter check", file=("Carter_LOR.pdf", pdf))
+    readiness = field(the_embed(result), "Upload readiness")
+    assert "more than 18 months" in readiness and "over a year" not in readiness
 
 
 async def test_docx_attachment_is_read_without_pdf_readiness(simcord_env):

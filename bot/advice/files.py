@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.advice.vocab import ACCEPTABLE_MONTHS, FRESH_MONTHS, letter_age_months
+
 if TYPE_CHECKING:  # imported where used: pypdf and python-docx (with lxml) cost ~30 MB of RSS at start-up
     from docx.document import Document as DocxDocument
     from docx.table import Table
@@ -127,13 +129,16 @@ async def extract_letter_file_async(
     data: bytes,
     *,
     timeout: float = 10.0,  # noqa: ASYNC109 - the Discord layer's agreed API takes a plain timeout
+    today: date | None = None,
 ) -> ExtractedFile:
     """Run :func:`extract_letter_file` in a worker thread; give up after ``timeout`` seconds.
 
     The worker thread cannot be killed; it finishes in the background, bounded by :data:`LIMITS`.
+    ``today`` is passed on (the bot gives its own clock's date).
     """
+    work = asyncio.to_thread(extract_letter_file, filename, data, today=today)
     try:
-        return await asyncio.wait_for(asyncio.to_thread(extract_letter_file, filename, data), timeout)
+        return await asyncio.wait_for(work, timeout)
     except TimeoutError:
         raise FileProblem("timeout", _TIMEOUT) from None
 
@@ -580,8 +585,6 @@ _DATE_PATTERNS = (
 )
 _WORD = re.compile(r"[A-Za-z]+")
 _DATE_LINE_MAX_CHARS = 80
-_DAYS_12_MONTHS = 365
-_DAYS_18_MONTHS = 548
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -642,16 +645,16 @@ def _date_item(text: str, today: date) -> ReadinessItem:
     shown = f"{dated:%d %B %Y}".lstrip("0")
     if dated > today + timedelta(days=7):
         return _item("date", label, "warn", f"Dated {shown}, which is in the future: check the date.")
-    age_days = (today - dated).days
-    if age_days > _DAYS_18_MONTHS:
+    age = letter_age_months(dated, today)
+    if age > ACCEPTABLE_MONTHS:
         return _item(
             "date",
             label,
             "warn",
-            f"Dated {shown}, more than 18 months ago. Programs prefer recent letters: ask the writer for an "
-            "updated version dated this year.",
+            f"Dated {shown}, more than {ACCEPTABLE_MONTHS} months ago. Programs prefer recent letters: "
+            "ask the writer for an updated version dated this year.",
         )
-    if age_days > _DAYS_12_MONTHS:
+    if age > FRESH_MONTHS:
         return _item(
             "date",
             label,
