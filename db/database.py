@@ -244,8 +244,8 @@ class Database:
             return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.reading(), self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self.reading():  # one trip to aiosqlite's thread, not three (execute, fetch, close)
+            return list(await self.conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Sequence[Any] = (), default: Any = None) -> Any:
         row = await self.fetchone(sql, params)

@@ -7,11 +7,13 @@ a failed check leaves nothing half-written. Expected problems raise :class:`User
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 import aiosqlite
@@ -217,9 +219,14 @@ def validate_fields(**fields: Any) -> RefereeFields:
 
 
 # ---------------------------------------------------------------------------------------------- reading
+# One query per lookup (one trip to aiosqlite's thread): each referee row carries its bullets as a JSON
+# array of [position, area, text], read through the (user_id, referee_id, position) index.
 _SELECT = (
     "SELECT id, user_id, name, label, kind, title, institution, email, how_known, known_for, last_worked,"
-    " status, letter_date, circled, notes, created_at, updated_at FROM referees"
+    " status, letter_date, circled, notes, created_at, updated_at,"
+    " (SELECT json_group_array(json_array(b.position, b.area, b.text)) FROM referee_bullets AS b"
+    "  WHERE b.user_id = referees.user_id AND b.referee_id = referees.id) AS bullets"
+    " FROM referees"
 )
 _BY_ID = _SELECT + " WHERE user_id = ? AND id = ?"
 _BY_KEY = _SELECT + " WHERE user_id = ? AND name_key = ?"
@@ -228,39 +235,23 @@ _DELETE_BULLETS = "DELETE FROM referee_bullets WHERE user_id = ? AND referee_id 
 _INSERT_BULLET = (
     "INSERT INTO referee_bullets (user_id, referee_id, position, area, text) VALUES (?, ?, ?, ?, ?)"
 )
-_BULLETS = "SELECT referee_id, area, text FROM referee_bullets WHERE user_id = ?"
 
 
 async def _rows(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[aiosqlite.Row]:
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+    """All rows of one query in one trip to aiosqlite's thread (execute + fetch + close would be three)."""
+    return list(await conn.execute_fetchall(sql, params))
 
 
-async def _bullets(
-    conn: aiosqlite.Connection, user_id: int, referee_id: int | None = None
-) -> dict[int, list[Bullet]]:
-    if referee_id is None:
-        rows = await _rows(conn, _BULLETS + " ORDER BY referee_id, position", (user_id,))
-    else:
-        rows = await _rows(conn, _BULLETS + " AND referee_id = ? ORDER BY position", (user_id, referee_id))
-    grouped: dict[int, list[Bullet]] = {}
-    for row in rows:
-        grouped.setdefault(row["referee_id"], []).append(Bullet(area=row["area"], text=row["text"]))
-    return grouped
-
-
-def _to_referee(row: aiosqlite.Row, bullets: list[Bullet]) -> Referee:
+def _to_referee(row: aiosqlite.Row) -> Referee:
     data = dict(row)
     data["circled"] = bool(data["circled"])
-    return Referee(**data, bullets=bullets)
+    stored = sorted(json.loads(data.pop("bullets")), key=itemgetter(0))  # by position
+    return Referee(**data, bullets=[Bullet(area=area, text=text) for _, area, text in stored])
 
 
 async def _load(conn: aiosqlite.Connection, user_id: int, referee_id: int) -> Referee | None:
     rows = await _rows(conn, _BY_ID, (user_id, referee_id))
-    if not rows:
-        return None
-    bullets = await _bullets(conn, user_id, referee_id)
-    return _to_referee(rows[0], bullets.get(referee_id, []))
+    return _to_referee(rows[0]) if rows else None
 
 
 async def _load_existing(conn: aiosqlite.Connection, user_id: int, referee_id: int) -> Referee:
@@ -278,19 +269,14 @@ async def list_referees(db: Database, user_id: int) -> list[Referee]:
     """Every referee of ``user_id``: strongest label first, then circled ones, then by name."""
     async with db.reading():
         rows = await _rows(db.conn, _ALL, (user_id,))
-        bullets = await _bullets(db.conn, user_id)
-    referees = [_to_referee(row, bullets.get(row["id"], [])) for row in rows]
-    return sorted(referees, key=_sort_key)
+    return sorted((_to_referee(row) for row in rows), key=_sort_key)
 
 
 async def get_referee(db: Database, user_id: int, name: str) -> Referee | None:
     """The referee called ``name`` (case-insensitive, exact), or None."""
     async with db.reading():
         rows = await _rows(db.conn, _BY_KEY, (user_id, name_key(name)))
-        if not rows:
-            return None
-        bullets = await _bullets(db.conn, user_id, rows[0]["id"])
-    return _to_referee(rows[0], bullets.get(rows[0]["id"], []))
+    return _to_referee(rows[0]) if rows else None
 
 
 async def get_referee_by_id(db: Database, user_id: int, referee_id: int) -> Referee | None:
