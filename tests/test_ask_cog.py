@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import discord
+from sqlite_rows import rows
 
 from bot import create_bot
 from bot.advice.ask_script import ASK_LINE
@@ -38,12 +39,9 @@ async def make_referee(env, user, name: str, label: str, *, bullets=(), circled=
     return referee.id
 
 
-def db_row(db_path: Path, sql: str, params=()) -> tuple | None:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchone()
-    finally:
-        conn.close()
+def db_row(db_path: Path, sql: str, params: tuple = ()) -> tuple | None:
+    found = rows(db_path, sql, params)
+    return found[0] if found else None
 
 
 def status_of(db_path: Path, referee_id: int) -> str:

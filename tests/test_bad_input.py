@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import sys
 import unicodedata
 from collections.abc import Awaitable, Callable
@@ -28,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import bad_inputs as bi
 from bad_inputs import BAD_FILES, HOSTILE
+from sqlite_rows import rows
 
 from bot.problems import UserFacingError
 
@@ -162,14 +162,6 @@ def answer_problems(result: Any, seat: Seat, *, modal_ok: bool = False) -> list[
 def acknowledge(env: Any) -> None:
     """Mark the errors read so far as seen (simcord fails a test on errors nobody read)."""
     assert isinstance(env.errors, list)
-
-
-def rows(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:

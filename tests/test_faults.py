@@ -22,6 +22,7 @@ from pathlib import Path
 import discord
 import pytest
 from pydantic import ValidationError
+from sqlite_rows import rows
 
 from bot import create_bot
 from bot.advice.vocab import Area
@@ -52,14 +53,6 @@ def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def rows(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def check_db(db_path: Path, *, waiting: int, user_id: int | None = None) -> None:

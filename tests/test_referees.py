@@ -8,6 +8,7 @@ from pathlib import Path
 
 import discord
 import pytest
+from sqlite_rows import rows
 
 from bot import create_bot
 from cogs.referees import PageButton, RemoveButton
@@ -16,14 +17,6 @@ NOT_YOURS = "belong to someone else"
 
 
 # ---------------------------------------------------------------- helpers
-def db_rows(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def referee_row(db_path: Path, user_id: int, name: str) -> dict | None:
     conn = sqlite3.connect(db_path)
     conn.row_factory = sqlite3.Row
@@ -100,7 +93,7 @@ async def test_duplicate_name_in_another_case_is_refused(simcord_env, db_path):
     await add(ana, "Dr Okafor")
     result = await add(ana, "DR OKAFOR", "weak")
     assert result.ephemeral and "already have a referee called **Dr Okafor**" in result.response.content
-    assert db_rows(db_path, "SELECT label FROM referees WHERE user_id = ?", (ana.id,)) == [("strong",)]
+    assert rows(db_path, "SELECT label FROM referees WHERE user_id = ?", (ana.id,)) == [("strong",)]
     assert len(handled(simcord_env)) == 1
 
 
@@ -112,7 +105,7 @@ async def test_the_31st_referee_is_refused(simcord_env, db_path):
     assert (
         result.ephemeral and "30" in result.response.content and "/referee remove" in result.response.content
     )
-    assert db_rows(db_path, "SELECT COUNT(*) FROM referees WHERE user_id = ?", (ana.id,)) == [(30,)]
+    assert rows(db_path, "SELECT COUNT(*) FROM referees WHERE user_id = ?", (ana.id,)) == [(30,)]
     handled(simcord_env)
 
 
@@ -126,7 +119,7 @@ async def test_invalid_email_and_over_long_fields_get_clear_answers(simcord_env,
     assert "notes is too long: 1001 characters (the limit is 1000)" in long_notes.response.content
     long_title = await add(ana, "Dr Title", title="t" * 121)
     assert "title is too long" in long_title.response.content
-    assert db_rows(db_path, "SELECT COUNT(*) FROM referees") == [(0,)], "nothing half-written"
+    assert rows(db_path, "SELECT COUNT(*) FROM referees") == [(0,)], "nothing half-written"
     assert len(handled(simcord_env)) == 4
 
 
@@ -296,7 +289,7 @@ async def test_rename_onto_an_existing_name_is_refused(simcord_env, db_path):
     await add(ana, "Dr Two")
     result = await ana.slash("referee edit", name="Dr One", new_name="dr two")
     assert "already have a referee called **Dr Two**" in result.response.content
-    assert sorted(db_rows(db_path, "SELECT name FROM referees")) == [("Dr One",), ("Dr Two",)]
+    assert sorted(rows(db_path, "SELECT name FROM referees")) == [("Dr One",), ("Dr Two",)]
     handled(simcord_env)
 
 
@@ -342,7 +335,7 @@ async def test_circle_toggles_and_a_fourth_is_refused_naming_the_three(simcord_e
     assert "Uncircled **Dr B**" in uncircle.response.content
     weak = await user.slash("referee circle", name="Dr Weakling")
     assert "Circled" in weak.response.content and "Weak" in weak.response.content
-    circled = db_rows(db_path, "SELECT name FROM referees WHERE circled = 1 ORDER BY name")
+    circled = rows(db_path, "SELECT name FROM referees WHERE circled = 1 ORDER BY name")
     assert circled == [("Dr A",), ("Dr C",), ("Dr Weakling",)]
     assert len(handled(simcord_env)) == 1
 
@@ -362,12 +355,12 @@ async def test_bullets_form_is_prefilled_and_saves_tagged_bullets(simcord_env, s
     )
     saved = await user.submit_modal(shown, {"bullets": text})
     assert saved.ephemeral and "Saved 3 bullet(s)" in saved.response.content
-    rows = db_rows(
+    stored = rows(
         db_path,
         "SELECT area, text FROM referee_bullets WHERE user_id = ? ORDER BY position",
         (user.id,),
     )
-    assert rows == [
+    assert stored == [
         ("clinical_judgment", "Recognised early sepsis after surgery and escalated (Mar 2024)"),
         ("teamwork", "Led morning handoffs for a 12-bed ward"),
         ("communication", "Broke bad news to a family with the attending present"),
@@ -390,7 +383,7 @@ async def test_malformed_bullets_save_nothing_and_can_be_fixed(simcord_env, db_p
     refused = await ana.submit_modal(shown, {"bullets": bad})
     assert refused.ephemeral and "Nothing was saved" in refused.response.content
     assert "Line 2" in refused.response.content and "Line 3" in refused.response.content
-    assert db_rows(db_path, "SELECT text FROM referee_bullets") == [("ran the handoff",)]
+    assert rows(db_path, "SELECT text FROM referee_bullets") == [("ran the handoff",)]
     retry = await ana.click(refused.response, label="Edit again")
     assert retry.modal["components"][1]["component"]["value"] == bad, "what they typed is not lost"
     fixed = await ana.submit_modal(retry, {"bullets": "clinical: fine line\nreliability: covered nights"})
@@ -399,7 +392,7 @@ async def test_malformed_bullets_save_nothing_and_can_be_fixed(simcord_env, db_p
     again = await ana.slash("referee bullets", name="Dr Lines")
     too_many = await ana.submit_modal(again, {"bullets": eleven})
     assert "11 bullets" in too_many.response.content
-    assert db_rows(db_path, "SELECT COUNT(*) FROM referee_bullets") == [(2,)]
+    assert rows(db_path, "SELECT COUNT(*) FROM referee_bullets") == [(2,)]
 
 
 # ---------------------------------------------------------------- remove
@@ -417,7 +410,7 @@ async def test_remove_asks_first_and_cancel_keeps(simcord_env, server, db_path):
     ask_dm = await user.slash("referee remove", name="dr drop")
     removed = await user.click(ask_dm.response, label="Remove")
     assert "Removed **Dr Drop**" in removed.response.content
-    assert db_rows(db_path, "SELECT name FROM referees WHERE user_id = ?", (user.id,)) == [("Dr Keep",)]
+    assert rows(db_path, "SELECT name FROM referees WHERE user_id = ?", (user.id,)) == [("Dr Keep",)]
 
 
 # ---------------------------------------------------------------- isolation

@@ -7,9 +7,9 @@ import itertools
 import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import discord
+from sqlite_rows import rows
 
 from bot import create_bot
 from bot.advice.vocab import RefereeStatus
@@ -45,14 +45,6 @@ def delivery_requests(env, since: int = 0) -> list[str]:
         for r in env.http_requests[since:]
         if r.method == "POST" and (r.path == "/users/@me/channels" or r.path.endswith("/messages"))
     ]
-
-
-def rows(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def stamped(content: str) -> datetime:

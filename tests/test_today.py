@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import sys
 from pathlib import Path
 
 import discord
+from sqlite_rows import rows
 
 from bot.advice.ask_script import ASK_LINE
 from db.referees import MAX_REFEREES, add_referee, toggle_circle
@@ -22,11 +22,7 @@ async def add(env, user, name: str, label: str, *, circled: bool = False) -> int
 
 
 def status_of(db_path: Path, referee_id: int) -> str:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute("SELECT status FROM referees WHERE id = ?", (referee_id,)).fetchone()[0]
-    finally:
-        conn.close()
+    return rows(db_path, "SELECT status FROM referees WHERE id = ?", (referee_id,))[0][0]
 
 
 def fields(embed: discord.Embed) -> dict[str, str]:
