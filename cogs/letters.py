@@ -30,6 +30,7 @@ from bot.advice.letters import (
     LetterLabel,
     LetterReport,
     analyze_letter,
+    load_rules,
 )
 from bot.embeds import FIELD_VALUE, add_field, clip, safe
 from bot.errors import GuardedModal, guarded
@@ -446,6 +447,7 @@ class Letters(commands.Cog):
         self.menu = app_commands.ContextMenu(name="Check letter strength", callback=self.check_message)
 
     async def cog_load(self) -> None:
+        load_rules()  # compile the rule book (~600 patterns, about half a second) now, not in the first check
         self.bot.add_dynamic_items(ShareButton)
         self.bot.tree.add_command(self.menu)
 

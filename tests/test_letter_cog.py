@@ -469,6 +469,20 @@ async def test_another_member_cannot_press_the_owners_share_button(simcord_env):
     assert simcord_env.errors == [], "button refusals are answered, never left unhandled"
 
 
+async def test_the_rule_book_is_compiled_at_start_up_not_in_the_first_check(simcord_env):
+    from bot import create_bot
+    from bot.advice.letters import load_rules
+
+    load_rules.cache_clear()
+    await simcord_env.restart_bot(create_bot())
+    assert load_rules.cache_info().currsize == 1, "starting the bot compiles the letter rules"
+    hits = load_rules.cache_info().hits
+    user = simcord_env.create_user("ida")
+    result = await user.slash("letter check", text=NEGATIVE)
+    assert result.response.embeds
+    assert load_rules.cache_info().misses == 1 and load_rules.cache_info().hits > hits
+
+
 async def test_share_expires_after_ten_minutes_and_after_restart(simcord_env):
     from bot import create_bot
 
